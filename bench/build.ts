@@ -78,6 +78,7 @@ function stage(ir: Parameters<typeof validateXdsIr>[0], lane: Lane, layout: Rout
 
 function runSize(n: number, reps: number, layout: RouteLayout, change: string): Record<string, number[]> {
   let objects = buildObjects(n);
+  const firstRoute = objects.length - n;
   const lanes: Record<Variant, Lane> = {
     fresh: { cache: new XdsCache(), build: null, layout: null, validateMemo: false },
     build: { cache: new XdsCache(), build: new BuildMemo(), layout: null, validateMemo: false },
@@ -87,8 +88,9 @@ function runSize(n: number, reps: number, layout: RouteLayout, change: string): 
   for (const v of VARIANTS) for (const s of STEPS) samples[`${v}_${s}_cpu_ms`] = [];
   for (let i = -2; i < reps; i++) {
     if (change === "modify") {
+      // Route k is at `firstRoute + k`: the Gateway's objects and the Backends come first.
       const k = (7 + (i + 2) * 13) % n;
-      objects = objects.map((o, j) => (j === k ? routeObject(k, { variant: i + 3 }) : o));
+      objects = objects.map((o, j) => (j === firstRoute + k ? routeObject(k, { variant: i + 3 }) : o));
     } else objects = [...objects, routeObject(n + i + 2)];
     const ir = translate(snapshotFromObjects(objects), TRANSLATE_OPTIONS).xdsIr[0];
     if (!ir) throw new Error("no Gateway IR");

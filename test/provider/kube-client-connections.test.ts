@@ -181,6 +181,25 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     }
   });
 
+  it("sends an urgent request (the Lease's) at once while a burst waits for the bounded connections", async () => {
+    const client = new KubeClient(
+      loadKubeConfig(write("urgent.kubeconfig", kubeconfig(verified(), pairData(ca.issue("urgent"))))),
+    );
+    const order: string[] = [];
+    const answered = (what: string) => (a: unknown) => (order.push(what), a);
+    // 160 requests of 20 ms over 16 connections: ~200 ms until the last one.
+    const burst = Array.from({ length: 160 }, (_, i) =>
+      client.request(HttpMethod.GET, `/slow/${i}`).then(answered("burst")),
+    );
+    const urgent = client.request(HttpMethod.GET, "/apis/coordination.k8s.io/v1/leases/l", { urgent: true });
+    const queued = client.request(HttpMethod.GET, "/apis/coordination.k8s.io/v1/leases/q");
+    await Promise.all([urgent.then(answered("urgent")), queued.then(answered("queued")), ...burst]);
+    // Its own connection's handshake lets some of the burst go by, not the most of it (without `urgent`: ≥ 144).
+    assert.ok(order.indexOf("urgent") < 80, `the urgent request answered after ${order.indexOf("urgent")} others`);
+    // It goes out with the burst's last 16 at the earliest.
+    assert.ok(order.indexOf("queued") >= 160 - REQUEST_CONNECTIONS, "the same request without `urgent` waits its turn");
+  });
+
   it("sends each request's body with its length, a DELETE's too, and the connection serves the next request", async () => {
     const client = new KubeClient(
       loadKubeConfig(write("bodies.kubeconfig", kubeconfig(verified(), pairData(ca.issue("bodies"))))),
@@ -225,7 +244,7 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
       write("files.kubeconfig", kubeconfig(verified(), "client-certificate: client.crt, client-key: client.key")),
     );
     const client = new KubeClient(kc);
-    const agent = kc.dispatcher("request");
+    const agent = kc.dispatcher("bounded");
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "first");
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "first");
     const second = ca.issue("second");
@@ -235,16 +254,16 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "first");
     refused.add("first");
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "second");
-    assert.notEqual(kc.dispatcher("request"), agent, "a new Agent for the new identity");
+    assert.notEqual(kc.dispatcher("bounded"), agent, "a new Agent for the new identity");
     const runs = connections.filter((cn, i) => cn !== connections[i - 1]);
     assert.deepEqual(runs, ["first", "second"], `connections: ${connections.join(", ")}`);
   });
 
   it("keeps the Agent when reloading finds the same identity", async () => {
     const kc = loadKubeConfig(write("same.kubeconfig", kubeconfig(verified(), pairData(ca.issue("same")))));
-    const agent = kc.dispatcher("request");
+    const agent = kc.dispatcher("bounded");
     assert.equal(await kc.reload(), false);
-    assert.equal(kc.dispatcher("request"), agent);
+    assert.equal(kc.dispatcher("bounded"), agent);
   });
 
   it("answers a 401 that reloading does not change with KubeApiError (no second try)", async () => {

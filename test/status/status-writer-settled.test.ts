@@ -201,6 +201,38 @@ describe("status writer: settled statuses (against a stand-in API server that ca
     assert.equal(w.stats.ownWrite, 1, "c's second compared with the first's result (the copy predates it)");
   });
 
+  it("writes a Gateway's status at once while a burst of route statuses queues for the bounded connections", async () => {
+    const w = writer();
+    const n = 100;
+    const names = Array.from({ length: n }, (_, i) => `q${i}`);
+    const gateway: Live = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      metadata: { name: "gw", namespace: "default", resourceVersion: "5", generation: 1 },
+      spec: {},
+    };
+    const gatewayStatus = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "Gateway",
+      namespace: "default",
+      name: "gw",
+      status: {
+        conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "ok", observedGeneration: 1 }],
+      },
+    } as StatusUpdate;
+    // Every answer 20 ms late: 100 writes over 16 connections take ~140 ms.
+    delays.push(...Array.from({ length: n + 1 }, () => 20));
+    // The Gateway's write comes last, as the last pass's behind the earlier passes' route writes.
+    await w.write(
+      [...names.map((name) => desired(name, "ok")), gatewayStatus],
+      [...names.map((name, i) => route(name, String(10 + i))), gateway],
+    );
+    const at = answered.findIndex((url) => url.includes("/gateways/gw/"));
+    assert.equal(answered.length, n + 1);
+    // Queued in call order it would be the last answered (≥ 84: with the burst's last 16).
+    assert.ok(at >= 0 && at < n / 2, `the Gateway's status was answered after ${at} route statuses`);
+  });
+
   it("sends only the newest of the writes of one object that queued behind its write in flight", async () => {
     const w = writer();
     const live = [route("c", "1")];

@@ -110,7 +110,7 @@ export class LeaseElection {
     await this.inFlight;
     if (this.leader.value && !this.opts.disabled) {
       try {
-        const lease = await this.client.request<Lease>(HttpMethod.GET, this.path);
+        const lease = await this.client.request<Lease>(HttpMethod.GET, this.path, { urgent: true });
         if (lease.spec.holderIdentity === this.opts.identity) {
           await this.put({ ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
         }
@@ -143,6 +143,7 @@ export class LeaseElection {
   /** Writes `lease` (with the resourceVersion it carries); resolves with the Lease as written. */
   private put(lease: Lease): Promise<Lease> {
     return this.client.request<Lease>(HttpMethod.PUT, this.path, {
+      urgent: true,
       body: JSON.stringify(lease),
       contentType: "application/json",
     });
@@ -206,6 +207,7 @@ export class LeaseElection {
     const metadata = { name: this.path.split("/").at(-1) ?? "", namespace: this.opts.namespace };
     const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata };
     return this.client.request<Lease>(HttpMethod.POST, this.path.slice(0, this.path.lastIndexOf("/")), {
+      urgent: true,
       body: JSON.stringify({ ...lease, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } }),
       contentType: "application/json",
     });
@@ -235,7 +237,7 @@ export class LeaseElection {
 
   private async get(): Promise<Lease | undefined> {
     try {
-      return await this.client.request<Lease>(HttpMethod.GET, this.path);
+      return await this.client.request<Lease>(HttpMethod.GET, this.path, { urgent: true });
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 404) return undefined;
       throw err;

@@ -162,6 +162,13 @@ export function olderVersion(a: string | undefined, b: string): boolean {
   return a.length !== b.length ? a.length < b.length : a < b;
 }
 
+/**
+ * Kinds whose status writes do not queue behind other writes (`RequestOptions.urgent`, ADR 0036): a few objects
+ * whose status sums up the rest (a Gateway's `attachedRoutes`, its listeners). Queued in call order with a burst of
+ * route statuses, the Gateway's write of the last pass waited behind the earlier passes' (~1 s at 1,000 routes).
+ */
+const URGENT_KINDS: ReadonlySet<string> = new Set(["GatewayClass", "Gateway", "ListenerSet"]);
+
 /** Writes statuses; see the module comment. */
 export class StatusWriter {
   /** Counters. */
@@ -401,6 +408,7 @@ export class StatusWriter {
       const after = await this.client.request<Partial<LiveObject>>(HttpMethod.PATCH, path, {
         body: JSON.stringify(body),
         contentType: "application/merge-patch+json",
+        urgent: URGENT_KINDS.has(u.kind),
       });
       this.remember(key, after);
       this.stats.writes++;

@@ -120,24 +120,6 @@ export const PostRouteExtensionContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostRouteExtensionContext {
-    return {
-      extensionResources: globalThis.Array.isArray(object?.extensionResources)
-        ? object.extensionResources.map((e: any) => ExtensionResource.fromJSON(e))
-        : globalThis.Array.isArray(object?.extension_resources)
-        ? object.extension_resources.map((e: any) => ExtensionResource.fromJSON(e))
-        : [],
-      hostnames: globalThis.Array.isArray(object?.hostnames)
-        ? object.hostnames.map((e: any) => globalThis.String(e))
-        : [],
-      extensionPolicies: globalThis.Array.isArray(object?.extensionPolicies)
-        ? object.extensionPolicies.map((e: any) => ExtensionResource.fromJSON(e))
-        : globalThis.Array.isArray(object?.extension_policies)
-        ? object.extension_policies.map((e: any) => ExtensionResource.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: PostRouteExtensionContext): unknown {
     const obj: any = {};
     if (message.extensionResources?.length) {
@@ -201,10 +183,6 @@ export const PostVirtualHostExtensionContext: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): PostVirtualHostExtensionContext {
-    return {};
   },
 
   toJSON(_: PostVirtualHostExtensionContext): unknown {
@@ -271,16 +249,6 @@ export const PostClusterExtensionContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostClusterExtensionContext {
-    return {
-      backendExtensionResources: globalThis.Array.isArray(object?.backendExtensionResources)
-        ? object.backendExtensionResources.map((e: any) => ExtensionResource.fromJSON(e))
-        : globalThis.Array.isArray(object?.backend_extension_resources)
-        ? object.backend_extension_resources.map((e: any) => ExtensionResource.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: PostClusterExtensionContext): unknown {
     const obj: any = {};
     if (message.backendExtensionResources?.length) {
@@ -337,10 +305,6 @@ export const PostEndpointsExtensionContext: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): PostEndpointsExtensionContext {
-    return {};
   },
 
   toJSON(_: PostEndpointsExtensionContext): unknown {
@@ -405,16 +369,6 @@ export const PostHTTPListenerExtensionContext: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostHTTPListenerExtensionContext {
-    return {
-      extensionResources: globalThis.Array.isArray(object?.extensionResources)
-        ? object.extensionResources.map((e: any) => ExtensionResource.fromJSON(e))
-        : globalThis.Array.isArray(object?.extension_resources)
-        ? object.extension_resources.map((e: any) => ExtensionResource.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: PostHTTPListenerExtensionContext): unknown {
@@ -485,16 +439,6 @@ export const PostTranslateExtensionContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostTranslateExtensionContext {
-    return {
-      extensionResources: globalThis.Array.isArray(object?.extensionResources)
-        ? object.extensionResources.map((e: any) => ExtensionResource.fromJSON(e))
-        : globalThis.Array.isArray(object?.extension_resources)
-        ? object.extension_resources.map((e: any) => ExtensionResource.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: PostTranslateExtensionContext): unknown {
     const obj: any = {};
     if (message.extensionResources?.length) {
@@ -560,16 +504,6 @@ export const ExtensionResource: MessageFns<ExtensionResource, "envoygateway.exte
     }
   },
 
-  fromJSON(object: any): ExtensionResource {
-    return {
-      unstructuredBytes: isSet(object.unstructuredBytes)
-        ? Buffer.from(bytesFromBase64(object.unstructuredBytes))
-        : isSet(object.unstructured_bytes)
-        ? Buffer.from(bytesFromBase64(object.unstructured_bytes))
-        : Buffer.alloc(0),
-    };
-  },
-
   toJSON(message: ExtensionResource): unknown {
     const obj: any = {};
     if (message.unstructuredBytes.length !== 0) {
@@ -588,10 +522,6 @@ export const ExtensionResource: MessageFns<ExtensionResource, "envoygateway.exte
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -604,15 +534,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

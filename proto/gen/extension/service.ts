@@ -154,17 +154,6 @@ export const PostRouteModifyRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostRouteModifyRequest {
-    return {
-      route: isSet(object.route) ? Route.fromJSON(object.route) : undefined,
-      postRouteContext: isSet(object.postRouteContext)
-        ? PostRouteExtensionContext.fromJSON(object.postRouteContext)
-        : isSet(object.post_route_context)
-        ? PostRouteExtensionContext.fromJSON(object.post_route_context)
-        : undefined,
-    };
-  },
-
   toJSON(message: PostRouteModifyRequest): unknown {
     const obj: any = {};
     if (message.route !== undefined) {
@@ -237,10 +226,6 @@ export const PostRouteModifyResponse: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostRouteModifyResponse {
-    return { route: isSet(object.route) ? Route.fromJSON(object.route) : undefined };
   },
 
   toJSON(message: PostRouteModifyResponse): unknown {
@@ -322,17 +307,6 @@ export const PostClusterModifyRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostClusterModifyRequest {
-    return {
-      cluster: isSet(object.cluster) ? Cluster.fromJSON(object.cluster) : undefined,
-      postClusterContext: isSet(object.postClusterContext)
-        ? PostClusterExtensionContext.fromJSON(object.postClusterContext)
-        : isSet(object.post_cluster_context)
-        ? PostClusterExtensionContext.fromJSON(object.post_cluster_context)
-        : undefined,
-    };
-  },
-
   toJSON(message: PostClusterModifyRequest): unknown {
     const obj: any = {};
     if (message.cluster !== undefined) {
@@ -407,10 +381,6 @@ export const PostClusterModifyResponse: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostClusterModifyResponse {
-    return { cluster: isSet(object.cluster) ? Cluster.fromJSON(object.cluster) : undefined };
   },
 
   toJSON(message: PostClusterModifyResponse): unknown {
@@ -494,21 +464,6 @@ export const PostEndpointsModifyRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostEndpointsModifyRequest {
-    return {
-      loadAssignment: isSet(object.loadAssignment)
-        ? ClusterLoadAssignment.fromJSON(object.loadAssignment)
-        : isSet(object.load_assignment)
-        ? ClusterLoadAssignment.fromJSON(object.load_assignment)
-        : undefined,
-      postEndpointsContext: isSet(object.postEndpointsContext)
-        ? PostEndpointsExtensionContext.fromJSON(object.postEndpointsContext)
-        : isSet(object.post_endpoints_context)
-        ? PostEndpointsExtensionContext.fromJSON(object.post_endpoints_context)
-        : undefined,
-    };
-  },
-
   toJSON(message: PostEndpointsModifyRequest): unknown {
     const obj: any = {};
     if (message.loadAssignment !== undefined) {
@@ -583,16 +538,6 @@ export const PostEndpointsModifyResponse: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostEndpointsModifyResponse {
-    return {
-      loadAssignment: isSet(object.loadAssignment)
-        ? ClusterLoadAssignment.fromJSON(object.loadAssignment)
-        : isSet(object.load_assignment)
-        ? ClusterLoadAssignment.fromJSON(object.load_assignment)
-        : undefined,
-    };
   },
 
   toJSON(message: PostEndpointsModifyResponse): unknown {
@@ -676,21 +621,6 @@ export const PostVirtualHostModifyRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostVirtualHostModifyRequest {
-    return {
-      virtualHost: isSet(object.virtualHost)
-        ? VirtualHost.fromJSON(object.virtualHost)
-        : isSet(object.virtual_host)
-        ? VirtualHost.fromJSON(object.virtual_host)
-        : undefined,
-      postVirtualHostContext: isSet(object.postVirtualHostContext)
-        ? PostVirtualHostExtensionContext.fromJSON(object.postVirtualHostContext)
-        : isSet(object.post_virtual_host_context)
-        ? PostVirtualHostExtensionContext.fromJSON(object.post_virtual_host_context)
-        : undefined,
-    };
-  },
-
   toJSON(message: PostVirtualHostModifyRequest): unknown {
     const obj: any = {};
     if (message.virtualHost !== undefined) {
@@ -766,16 +696,6 @@ export const PostVirtualHostModifyResponse: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostVirtualHostModifyResponse {
-    return {
-      virtualHost: isSet(object.virtualHost)
-        ? VirtualHost.fromJSON(object.virtualHost)
-        : isSet(object.virtual_host)
-        ? VirtualHost.fromJSON(object.virtual_host)
-        : undefined,
-    };
   },
 
   toJSON(message: PostVirtualHostModifyResponse): unknown {
@@ -859,17 +779,6 @@ export const PostHTTPListenerModifyRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostHTTPListenerModifyRequest {
-    return {
-      listener: isSet(object.listener) ? Listener.fromJSON(object.listener) : undefined,
-      postListenerContext: isSet(object.postListenerContext)
-        ? PostHTTPListenerExtensionContext.fromJSON(object.postListenerContext)
-        : isSet(object.post_listener_context)
-        ? PostHTTPListenerExtensionContext.fromJSON(object.post_listener_context)
-        : undefined,
-    };
-  },
-
   toJSON(message: PostHTTPListenerModifyRequest): unknown {
     const obj: any = {};
     if (message.listener !== undefined) {
@@ -944,10 +853,6 @@ export const PostHTTPListenerModifyResponse: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostHTTPListenerModifyResponse {
-    return { listener: isSet(object.listener) ? Listener.fromJSON(object.listener) : undefined };
   },
 
   toJSON(message: PostHTTPListenerModifyResponse): unknown {
@@ -1062,24 +967,6 @@ export const PostTranslateModifyRequest: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PostTranslateModifyRequest {
-    return {
-      postTranslateContext: isSet(object.postTranslateContext)
-        ? PostTranslateExtensionContext.fromJSON(object.postTranslateContext)
-        : isSet(object.post_translate_context)
-        ? PostTranslateExtensionContext.fromJSON(object.post_translate_context)
-        : undefined,
-      clusters: globalThis.Array.isArray(object?.clusters) ? object.clusters.map((e: any) => Cluster.fromJSON(e)) : [],
-      secrets: globalThis.Array.isArray(object?.secrets) ? object.secrets.map((e: any) => Secret.fromJSON(e)) : [],
-      listeners: globalThis.Array.isArray(object?.listeners)
-        ? object.listeners.map((e: any) => Listener.fromJSON(e))
-        : [],
-      routes: globalThis.Array.isArray(object?.routes)
-        ? object.routes.map((e: any) => RouteConfiguration.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: PostTranslateModifyRequest): unknown {
@@ -1201,19 +1088,6 @@ export const PostTranslateModifyResponse: MessageFns<
     }
   },
 
-  fromJSON(object: any): PostTranslateModifyResponse {
-    return {
-      clusters: globalThis.Array.isArray(object?.clusters) ? object.clusters.map((e: any) => Cluster.fromJSON(e)) : [],
-      secrets: globalThis.Array.isArray(object?.secrets) ? object.secrets.map((e: any) => Secret.fromJSON(e)) : [],
-      listeners: globalThis.Array.isArray(object?.listeners)
-        ? object.listeners.map((e: any) => Listener.fromJSON(e))
-        : [],
-      routes: globalThis.Array.isArray(object?.routes)
-        ? object.routes.map((e: any) => RouteConfiguration.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: PostTranslateModifyResponse): unknown {
     const obj: any = {};
     if (message.clusters?.length) {
@@ -1252,15 +1126,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -18,22 +18,6 @@ export enum KnownRegex {
   HTTP_HEADER_VALUE = 2,
 }
 
-export function knownRegexFromJSON(object: any): KnownRegex {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return KnownRegex.UNKNOWN;
-    case 1:
-    case "HTTP_HEADER_NAME":
-      return KnownRegex.HTTP_HEADER_NAME;
-    case 2:
-    case "HTTP_HEADER_VALUE":
-      return KnownRegex.HTTP_HEADER_VALUE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum KnownRegex");
-  }
-}
-
 export function knownRegexToJSON(object: KnownRegex): string {
   switch (object) {
     case KnownRegex.UNKNOWN:
@@ -1555,33 +1539,6 @@ export const FieldRules: MessageFns<FieldRules, "validate.FieldRules"> = {
     }
   },
 
-  fromJSON(object: any): FieldRules {
-    return {
-      message: isSet(object.message) ? MessageRules.fromJSON(object.message) : undefined,
-      float: isSet(object.float) ? FloatRules.fromJSON(object.float) : undefined,
-      double: isSet(object.double) ? DoubleRules.fromJSON(object.double) : undefined,
-      int32: isSet(object.int32) ? Int32Rules.fromJSON(object.int32) : undefined,
-      int64: isSet(object.int64) ? Int64Rules.fromJSON(object.int64) : undefined,
-      uint32: isSet(object.uint32) ? UInt32Rules.fromJSON(object.uint32) : undefined,
-      uint64: isSet(object.uint64) ? UInt64Rules.fromJSON(object.uint64) : undefined,
-      sint32: isSet(object.sint32) ? SInt32Rules.fromJSON(object.sint32) : undefined,
-      sint64: isSet(object.sint64) ? SInt64Rules.fromJSON(object.sint64) : undefined,
-      fixed32: isSet(object.fixed32) ? Fixed32Rules.fromJSON(object.fixed32) : undefined,
-      fixed64: isSet(object.fixed64) ? Fixed64Rules.fromJSON(object.fixed64) : undefined,
-      sfixed32: isSet(object.sfixed32) ? SFixed32Rules.fromJSON(object.sfixed32) : undefined,
-      sfixed64: isSet(object.sfixed64) ? SFixed64Rules.fromJSON(object.sfixed64) : undefined,
-      bool: isSet(object.bool) ? BoolRules.fromJSON(object.bool) : undefined,
-      string: isSet(object.string) ? StringRules.fromJSON(object.string) : undefined,
-      bytes: isSet(object.bytes) ? BytesRules.fromJSON(object.bytes) : undefined,
-      enum: isSet(object.enum) ? EnumRules.fromJSON(object.enum) : undefined,
-      repeated: isSet(object.repeated) ? RepeatedRules.fromJSON(object.repeated) : undefined,
-      map: isSet(object.map) ? MapRules.fromJSON(object.map) : undefined,
-      any: isSet(object.any) ? AnyRules.fromJSON(object.any) : undefined,
-      duration: isSet(object.duration) ? DurationRules.fromJSON(object.duration) : undefined,
-      timestamp: isSet(object.timestamp) ? TimestampRules.fromJSON(object.timestamp) : undefined,
-    };
-  },
-
   toJSON(message: FieldRules): unknown {
     const obj: any = {};
     if (message.message !== undefined) {
@@ -1864,27 +1821,6 @@ export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
     }
   },
 
-  fromJSON(object: any): FloatRules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: FloatRules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -2073,27 +2009,6 @@ export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DoubleRules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
   },
 
   toJSON(message: DoubleRules): unknown {
@@ -2286,27 +2201,6 @@ export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
     }
   },
 
-  fromJSON(object: any): Int32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: Int32Rules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -2495,27 +2389,6 @@ export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Int64Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
   },
 
   toJSON(message: Int64Rules): unknown {
@@ -2708,27 +2581,6 @@ export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
     }
   },
 
-  fromJSON(object: any): UInt32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: UInt32Rules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -2917,27 +2769,6 @@ export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UInt64Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
   },
 
   toJSON(message: UInt64Rules): unknown {
@@ -3130,27 +2961,6 @@ export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
     }
   },
 
-  fromJSON(object: any): SInt32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: SInt32Rules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -3339,27 +3149,6 @@ export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SInt64Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
   },
 
   toJSON(message: SInt64Rules): unknown {
@@ -3552,27 +3341,6 @@ export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
     }
   },
 
-  fromJSON(object: any): Fixed32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: Fixed32Rules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -3761,27 +3529,6 @@ export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Fixed64Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
   },
 
   toJSON(message: Fixed64Rules): unknown {
@@ -3974,27 +3721,6 @@ export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> 
     }
   },
 
-  fromJSON(object: any): SFixed32Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: SFixed32Rules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -4185,27 +3911,6 @@ export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> 
     }
   },
 
-  fromJSON(object: any): SFixed64Rules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      lt: isSet(object.lt) ? globalThis.Number(object.lt) : 0,
-      lte: isSet(object.lte) ? globalThis.Number(object.lte) : 0,
-      gt: isSet(object.gt) ? globalThis.Number(object.gt) : 0,
-      gte: isSet(object.gte) ? globalThis.Number(object.gte) : 0,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: SFixed64Rules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -4297,10 +4002,6 @@ export const BoolRules: MessageFns<BoolRules, "validate.BoolRules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BoolRules {
-    return { const: isSet(object.const) ? globalThis.Boolean(object.const) : false };
   },
 
   toJSON(message: BoolRules): unknown {
@@ -4670,79 +4371,6 @@ export const StringRules: MessageFns<StringRules, "validate.StringRules"> = {
     }
   },
 
-  fromJSON(object: any): StringRules {
-    return {
-      const: isSet(object.const) ? globalThis.String(object.const) : "",
-      len: isSet(object.len) ? globalThis.Number(object.len) : 0,
-      minLen: isSet(object.minLen)
-        ? globalThis.Number(object.minLen)
-        : isSet(object.min_len)
-        ? globalThis.Number(object.min_len)
-        : 0,
-      maxLen: isSet(object.maxLen)
-        ? globalThis.Number(object.maxLen)
-        : isSet(object.max_len)
-        ? globalThis.Number(object.max_len)
-        : 0,
-      lenBytes: isSet(object.lenBytes)
-        ? globalThis.Number(object.lenBytes)
-        : isSet(object.len_bytes)
-        ? globalThis.Number(object.len_bytes)
-        : 0,
-      minBytes: isSet(object.minBytes)
-        ? globalThis.Number(object.minBytes)
-        : isSet(object.min_bytes)
-        ? globalThis.Number(object.min_bytes)
-        : 0,
-      maxBytes: isSet(object.maxBytes)
-        ? globalThis.Number(object.maxBytes)
-        : isSet(object.max_bytes)
-        ? globalThis.Number(object.max_bytes)
-        : 0,
-      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : "",
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
-      suffix: isSet(object.suffix) ? globalThis.String(object.suffix) : "",
-      contains: isSet(object.contains) ? globalThis.String(object.contains) : "",
-      notContains: isSet(object.notContains)
-        ? globalThis.String(object.notContains)
-        : isSet(object.not_contains)
-        ? globalThis.String(object.not_contains)
-        : "",
-      in: globalThis.Array.isArray(object?.in)
-        ? object.in.map((e: any) => globalThis.String(e))
-        : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.String(e))
-        : [],
-      email: isSet(object.email) ? globalThis.Boolean(object.email) : undefined,
-      hostname: isSet(object.hostname) ? globalThis.Boolean(object.hostname) : undefined,
-      ip: isSet(object.ip) ? globalThis.Boolean(object.ip) : undefined,
-      ipv4: isSet(object.ipv4) ? globalThis.Boolean(object.ipv4) : undefined,
-      ipv6: isSet(object.ipv6) ? globalThis.Boolean(object.ipv6) : undefined,
-      uri: isSet(object.uri) ? globalThis.Boolean(object.uri) : undefined,
-      uriRef: isSet(object.uriRef)
-        ? globalThis.Boolean(object.uriRef)
-        : isSet(object.uri_ref)
-        ? globalThis.Boolean(object.uri_ref)
-        : undefined,
-      address: isSet(object.address) ? globalThis.Boolean(object.address) : undefined,
-      uuid: isSet(object.uuid) ? globalThis.Boolean(object.uuid) : undefined,
-      wellKnownRegex: isSet(object.wellKnownRegex)
-        ? knownRegexFromJSON(object.wellKnownRegex)
-        : isSet(object.well_known_regex)
-        ? knownRegexFromJSON(object.well_known_regex)
-        : undefined,
-      strict: isSet(object.strict) ? globalThis.Boolean(object.strict) : true,
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: StringRules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== "") {
@@ -5066,41 +4694,6 @@ export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
     }
   },
 
-  fromJSON(object: any): BytesRules {
-    return {
-      const: isSet(object.const) ? Buffer.from(bytesFromBase64(object.const)) : Buffer.alloc(0),
-      len: isSet(object.len) ? globalThis.Number(object.len) : 0,
-      minLen: isSet(object.minLen)
-        ? globalThis.Number(object.minLen)
-        : isSet(object.min_len)
-        ? globalThis.Number(object.min_len)
-        : 0,
-      maxLen: isSet(object.maxLen)
-        ? globalThis.Number(object.maxLen)
-        : isSet(object.max_len)
-        ? globalThis.Number(object.max_len)
-        : 0,
-      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : "",
-      prefix: isSet(object.prefix) ? Buffer.from(bytesFromBase64(object.prefix)) : Buffer.alloc(0),
-      suffix: isSet(object.suffix) ? Buffer.from(bytesFromBase64(object.suffix)) : Buffer.alloc(0),
-      contains: isSet(object.contains) ? Buffer.from(bytesFromBase64(object.contains)) : Buffer.alloc(0),
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => Buffer.from(bytesFromBase64(e))) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => Buffer.from(bytesFromBase64(e)))
-        : [],
-      ip: isSet(object.ip) ? globalThis.Boolean(object.ip) : undefined,
-      ipv4: isSet(object.ipv4) ? globalThis.Boolean(object.ipv4) : undefined,
-      ipv6: isSet(object.ipv6) ? globalThis.Boolean(object.ipv6) : undefined,
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: BytesRules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const.length !== 0) {
@@ -5271,23 +4864,6 @@ export const EnumRules: MessageFns<EnumRules, "validate.EnumRules"> = {
     }
   },
 
-  fromJSON(object: any): EnumRules {
-    return {
-      const: isSet(object.const) ? globalThis.Number(object.const) : 0,
-      definedOnly: isSet(object.definedOnly)
-        ? globalThis.Boolean(object.definedOnly)
-        : isSet(object.defined_only)
-        ? globalThis.Boolean(object.defined_only)
-        : false,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.Number(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
   toJSON(message: EnumRules): unknown {
     const obj: any = {};
     if (message.const !== undefined && message.const !== 0) {
@@ -5374,13 +4950,6 @@ export const MessageRules: MessageFns<MessageRules, "validate.MessageRules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MessageRules {
-    return {
-      skip: isSet(object.skip) ? globalThis.Boolean(object.skip) : false,
-      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
-    };
   },
 
   toJSON(message: MessageRules): unknown {
@@ -5494,28 +5063,6 @@ export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RepeatedRules {
-    return {
-      minItems: isSet(object.minItems)
-        ? globalThis.Number(object.minItems)
-        : isSet(object.min_items)
-        ? globalThis.Number(object.min_items)
-        : 0,
-      maxItems: isSet(object.maxItems)
-        ? globalThis.Number(object.maxItems)
-        : isSet(object.max_items)
-        ? globalThis.Number(object.max_items)
-        : 0,
-      unique: isSet(object.unique) ? globalThis.Boolean(object.unique) : false,
-      items: isSet(object.items) ? FieldRules.fromJSON(object.items) : undefined,
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
   },
 
   toJSON(message: RepeatedRules): unknown {
@@ -5656,33 +5203,6 @@ export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
     }
   },
 
-  fromJSON(object: any): MapRules {
-    return {
-      minPairs: isSet(object.minPairs)
-        ? globalThis.Number(object.minPairs)
-        : isSet(object.min_pairs)
-        ? globalThis.Number(object.min_pairs)
-        : 0,
-      maxPairs: isSet(object.maxPairs)
-        ? globalThis.Number(object.maxPairs)
-        : isSet(object.max_pairs)
-        ? globalThis.Number(object.max_pairs)
-        : 0,
-      noSparse: isSet(object.noSparse)
-        ? globalThis.Boolean(object.noSparse)
-        : isSet(object.no_sparse)
-        ? globalThis.Boolean(object.no_sparse)
-        : false,
-      keys: isSet(object.keys) ? FieldRules.fromJSON(object.keys) : undefined,
-      values: isSet(object.values) ? FieldRules.fromJSON(object.values) : undefined,
-      ignoreEmpty: isSet(object.ignoreEmpty)
-        ? globalThis.Boolean(object.ignoreEmpty)
-        : isSet(object.ignore_empty)
-        ? globalThis.Boolean(object.ignore_empty)
-        : false,
-    };
-  },
-
   toJSON(message: MapRules): unknown {
     const obj: any = {};
     if (message.minPairs !== undefined && message.minPairs !== 0) {
@@ -5792,18 +5312,6 @@ export const AnyRules: MessageFns<AnyRules, "validate.AnyRules"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AnyRules {
-    return {
-      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => globalThis.String(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => globalThis.String(e))
-        : [],
-    };
   },
 
   toJSON(message: AnyRules): unknown {
@@ -5963,23 +5471,6 @@ export const DurationRules: MessageFns<DurationRules, "validate.DurationRules"> 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DurationRules {
-    return {
-      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
-      const: isSet(object.const) ? Duration.fromJSON(object.const) : undefined,
-      lt: isSet(object.lt) ? Duration.fromJSON(object.lt) : undefined,
-      lte: isSet(object.lte) ? Duration.fromJSON(object.lte) : undefined,
-      gt: isSet(object.gt) ? Duration.fromJSON(object.gt) : undefined,
-      gte: isSet(object.gte) ? Duration.fromJSON(object.gte) : undefined,
-      in: globalThis.Array.isArray(object?.in) ? object.in.map((e: any) => Duration.fromJSON(e)) : [],
-      notIn: globalThis.Array.isArray(object?.notIn)
-        ? object.notIn.map((e: any) => Duration.fromJSON(e))
-        : globalThis.Array.isArray(object?.not_in)
-        ? object.not_in.map((e: any) => Duration.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: DurationRules): unknown {
@@ -6175,28 +5666,6 @@ export const TimestampRules: MessageFns<TimestampRules, "validate.TimestampRules
     }
   },
 
-  fromJSON(object: any): TimestampRules {
-    return {
-      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
-      const: isSet(object.const) ? fromJsonTimestamp(object.const) : undefined,
-      lt: isSet(object.lt) ? fromJsonTimestamp(object.lt) : undefined,
-      lte: isSet(object.lte) ? fromJsonTimestamp(object.lte) : undefined,
-      gt: isSet(object.gt) ? fromJsonTimestamp(object.gt) : undefined,
-      gte: isSet(object.gte) ? fromJsonTimestamp(object.gte) : undefined,
-      ltNow: isSet(object.ltNow)
-        ? globalThis.Boolean(object.ltNow)
-        : isSet(object.lt_now)
-        ? globalThis.Boolean(object.lt_now)
-        : false,
-      gtNow: isSet(object.gtNow)
-        ? globalThis.Boolean(object.gtNow)
-        : isSet(object.gt_now)
-        ? globalThis.Boolean(object.gt_now)
-        : false,
-      within: isSet(object.within) ? Duration.fromJSON(object.within) : undefined,
-    };
-  },
-
   toJSON(message: TimestampRules): unknown {
     const obj: any = {};
     if (message.required !== undefined && message.required !== false) {
@@ -6249,10 +5718,6 @@ export const TimestampRules: MessageFns<TimestampRules, "validate.TimestampRules
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -6281,16 +5746,6 @@ function fromTimestamp(t: Timestamp): Date {
   return new globalThis.Date(millis);
 }
 
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
-
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -6302,15 +5757,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -2,7 +2,7 @@
  * A small Kubernetes API client: list, watch, server-side apply, status patch and delete on raw paths.
  * Where the API server is and how to authenticate (certificates, tokens, in-cluster) comes from our own
  * {@link KubeConfig} (kubeconfig/kube-config.ts, ADR 0017); requests go through node:https (or node:http) with its
- * keep-alive Agents: one for watches, one bounded to 16 connections for the rest (ADR 0036). Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
+ * keep-alive Agents: one bounded to 16 connections, one for watches and urgent requests (ADR 0036). Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
  * of RSS at start, and whose fetch allocates WHATWG Headers, streams and Response objects per request (ADR 0028).
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -64,6 +64,11 @@ export interface RequestOptions {
   readonly body?: string;
   readonly contentType?: string;
   readonly signal?: AbortSignal;
+  /**
+   * Sent at once on a connection of its own, not behind a burst in the bounded Agent (ADR 0036): leader election's
+   * Lease requests, whose renewal must not wait behind thousands of status writes.
+   */
+  readonly urgent?: boolean;
 }
 
 /**
@@ -186,7 +191,7 @@ export class KubeClient {
       // Always said: node:http sends a DELETE's body without a length (read to the connection's end), and the
       // API server then takes it for the start of the next request on the kept-alive connection (400).
       if (o.body !== undefined) headers["content-length"] = String(Buffer.byteLength(o.body));
-      return exchange(url, method, headers, this.kc.dispatcher(watch ? "watch" : "request"), o);
+      return exchange(url, method, headers, this.kc.dispatcher(watch || o.urgent ? "unbounded" : "bounded"), o);
     };
     const response = await once();
     // reload() throws a KubeconfigError (file and field) when the source is now broken: that explains the 401.

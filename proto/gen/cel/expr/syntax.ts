@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../google/protobuf/duration";
-import { NullValue, nullValueFromJSON, nullValueToJSON } from "../../google/protobuf/struct";
+import { NullValue, nullValueToJSON } from "../../google/protobuf/struct";
 import { Timestamp } from "../../google/protobuf/timestamp";
 
 /** An expression together with source information as returned by the parser. */
@@ -464,25 +464,6 @@ export enum SourceInfo_Extension_Component {
   COMPONENT_RUNTIME = 3,
 }
 
-export function sourceInfo_Extension_ComponentFromJSON(object: any): SourceInfo_Extension_Component {
-  switch (object) {
-    case 0:
-    case "COMPONENT_UNSPECIFIED":
-      return SourceInfo_Extension_Component.COMPONENT_UNSPECIFIED;
-    case 1:
-    case "COMPONENT_PARSER":
-      return SourceInfo_Extension_Component.COMPONENT_PARSER;
-    case 2:
-    case "COMPONENT_TYPE_CHECKER":
-      return SourceInfo_Extension_Component.COMPONENT_TYPE_CHECKER;
-    case 3:
-    case "COMPONENT_RUNTIME":
-      return SourceInfo_Extension_Component.COMPONENT_RUNTIME;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SourceInfo_Extension_Component");
-  }
-}
-
 export function sourceInfo_Extension_ComponentToJSON(object: SourceInfo_Extension_Component): string {
   switch (object) {
     case SourceInfo_Extension_Component.COMPONENT_UNSPECIFIED:
@@ -568,17 +549,6 @@ export const ParsedExpr: MessageFns<ParsedExpr, "cel.expr.ParsedExpr"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ParsedExpr {
-    return {
-      expr: isSet(object.expr) ? Expr.fromJSON(object.expr) : undefined,
-      sourceInfo: isSet(object.sourceInfo)
-        ? SourceInfo.fromJSON(object.sourceInfo)
-        : isSet(object.source_info)
-        ? SourceInfo.fromJSON(object.source_info)
-        : undefined,
-    };
   },
 
   toJSON(message: ParsedExpr): unknown {
@@ -738,47 +708,6 @@ export const Expr: MessageFns<Expr, "cel.expr.Expr"> = {
     }
   },
 
-  fromJSON(object: any): Expr {
-    return {
-      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
-      constExpr: isSet(object.constExpr)
-        ? Constant.fromJSON(object.constExpr)
-        : isSet(object.const_expr)
-        ? Constant.fromJSON(object.const_expr)
-        : undefined,
-      identExpr: isSet(object.identExpr)
-        ? Expr_Ident.fromJSON(object.identExpr)
-        : isSet(object.ident_expr)
-        ? Expr_Ident.fromJSON(object.ident_expr)
-        : undefined,
-      selectExpr: isSet(object.selectExpr)
-        ? Expr_Select.fromJSON(object.selectExpr)
-        : isSet(object.select_expr)
-        ? Expr_Select.fromJSON(object.select_expr)
-        : undefined,
-      callExpr: isSet(object.callExpr)
-        ? Expr_Call.fromJSON(object.callExpr)
-        : isSet(object.call_expr)
-        ? Expr_Call.fromJSON(object.call_expr)
-        : undefined,
-      listExpr: isSet(object.listExpr)
-        ? Expr_CreateList.fromJSON(object.listExpr)
-        : isSet(object.list_expr)
-        ? Expr_CreateList.fromJSON(object.list_expr)
-        : undefined,
-      structExpr: isSet(object.structExpr)
-        ? Expr_CreateStruct.fromJSON(object.structExpr)
-        : isSet(object.struct_expr)
-        ? Expr_CreateStruct.fromJSON(object.struct_expr)
-        : undefined,
-      comprehensionExpr: isSet(object.comprehensionExpr)
-        ? Expr_Comprehension.fromJSON(object.comprehensionExpr)
-        : isSet(object.comprehension_expr)
-        ? Expr_Comprehension.fromJSON(object.comprehension_expr)
-        : undefined,
-    };
-  },
-
   toJSON(message: Expr): unknown {
     const obj: any = {};
     if (message.id !== 0) {
@@ -886,10 +815,6 @@ export const Expr_Ident: MessageFns<Expr_Ident, "cel.expr.Expr.Ident"> = {
     }
   },
 
-  fromJSON(object: any): Expr_Ident {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
-  },
-
   toJSON(message: Expr_Ident): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -975,18 +900,6 @@ export const Expr_Select: MessageFns<Expr_Select, "cel.expr.Expr.Select"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Expr_Select {
-    return {
-      operand: isSet(object.operand) ? Expr.fromJSON(object.operand) : undefined,
-      field: isSet(object.field) ? globalThis.String(object.field) : "",
-      testOnly: isSet(object.testOnly)
-        ? globalThis.Boolean(object.testOnly)
-        : isSet(object.test_only)
-        ? globalThis.Boolean(object.test_only)
-        : false,
-    };
   },
 
   toJSON(message: Expr_Select): unknown {
@@ -1084,14 +997,6 @@ export const Expr_Call: MessageFns<Expr_Call, "cel.expr.Expr.Call"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Expr_Call {
-    return {
-      target: isSet(object.target) ? Expr.fromJSON(object.target) : undefined,
-      function: isSet(object.function) ? globalThis.String(object.function) : "",
-      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => Expr.fromJSON(e)) : [],
-    };
   },
 
   toJSON(message: Expr_Call): unknown {
@@ -1194,17 +1099,6 @@ export const Expr_CreateList: MessageFns<Expr_CreateList, "cel.expr.Expr.CreateL
     }
   },
 
-  fromJSON(object: any): Expr_CreateList {
-    return {
-      elements: globalThis.Array.isArray(object?.elements) ? object.elements.map((e: any) => Expr.fromJSON(e)) : [],
-      optionalIndices: globalThis.Array.isArray(object?.optionalIndices)
-        ? object.optionalIndices.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.optional_indices)
-        ? object.optional_indices.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
   toJSON(message: Expr_CreateList): unknown {
     const obj: any = {};
     if (message.elements?.length) {
@@ -1283,19 +1177,6 @@ export const Expr_CreateStruct: MessageFns<Expr_CreateStruct, "cel.expr.Expr.Cre
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Expr_CreateStruct {
-    return {
-      messageName: isSet(object.messageName)
-        ? globalThis.String(object.messageName)
-        : isSet(object.message_name)
-        ? globalThis.String(object.message_name)
-        : "",
-      entries: globalThis.Array.isArray(object?.entries)
-        ? object.entries.map((e: any) => Expr_CreateStruct_Entry.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: Expr_CreateStruct): unknown {
@@ -1409,28 +1290,6 @@ export const Expr_CreateStruct_Entry: MessageFns<Expr_CreateStruct_Entry, "cel.e
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Expr_CreateStruct_Entry {
-    return {
-      id: isSet(object.id) ? globalThis.Number(object.id) : 0,
-      fieldKey: isSet(object.fieldKey)
-        ? globalThis.String(object.fieldKey)
-        : isSet(object.field_key)
-        ? globalThis.String(object.field_key)
-        : undefined,
-      mapKey: isSet(object.mapKey)
-        ? Expr.fromJSON(object.mapKey)
-        : isSet(object.map_key)
-        ? Expr.fromJSON(object.map_key)
-        : undefined,
-      value: isSet(object.value) ? Expr.fromJSON(object.value) : undefined,
-      optionalEntry: isSet(object.optionalEntry)
-        ? globalThis.Boolean(object.optionalEntry)
-        : isSet(object.optional_entry)
-        ? globalThis.Boolean(object.optional_entry)
-        : false,
-    };
   },
 
   toJSON(message: Expr_CreateStruct_Entry): unknown {
@@ -1600,47 +1459,6 @@ export const Expr_Comprehension: MessageFns<Expr_Comprehension, "cel.expr.Expr.C
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Expr_Comprehension {
-    return {
-      iterVar: isSet(object.iterVar)
-        ? globalThis.String(object.iterVar)
-        : isSet(object.iter_var)
-        ? globalThis.String(object.iter_var)
-        : "",
-      iterVar2: isSet(object.iterVar2)
-        ? globalThis.String(object.iterVar2)
-        : isSet(object.iter_var2)
-        ? globalThis.String(object.iter_var2)
-        : "",
-      iterRange: isSet(object.iterRange)
-        ? Expr.fromJSON(object.iterRange)
-        : isSet(object.iter_range)
-        ? Expr.fromJSON(object.iter_range)
-        : undefined,
-      accuVar: isSet(object.accuVar)
-        ? globalThis.String(object.accuVar)
-        : isSet(object.accu_var)
-        ? globalThis.String(object.accu_var)
-        : "",
-      accuInit: isSet(object.accuInit)
-        ? Expr.fromJSON(object.accuInit)
-        : isSet(object.accu_init)
-        ? Expr.fromJSON(object.accu_init)
-        : undefined,
-      loopCondition: isSet(object.loopCondition)
-        ? Expr.fromJSON(object.loopCondition)
-        : isSet(object.loop_condition)
-        ? Expr.fromJSON(object.loop_condition)
-        : undefined,
-      loopStep: isSet(object.loopStep)
-        ? Expr.fromJSON(object.loopStep)
-        : isSet(object.loop_step)
-        ? Expr.fromJSON(object.loop_step)
-        : undefined,
-      result: isSet(object.result) ? Expr.fromJSON(object.result) : undefined,
-    };
   },
 
   toJSON(message: Expr_Comprehension): unknown {
@@ -1844,56 +1662,6 @@ export const Constant: MessageFns<Constant, "cel.expr.Constant"> = {
     }
   },
 
-  fromJSON(object: any): Constant {
-    return {
-      nullValue: isSet(object.nullValue)
-        ? nullValueFromJSON(object.nullValue)
-        : isSet(object.null_value)
-        ? nullValueFromJSON(object.null_value)
-        : undefined,
-      boolValue: isSet(object.boolValue)
-        ? globalThis.Boolean(object.boolValue)
-        : isSet(object.bool_value)
-        ? globalThis.Boolean(object.bool_value)
-        : undefined,
-      int64Value: isSet(object.int64Value)
-        ? globalThis.Number(object.int64Value)
-        : isSet(object.int64_value)
-        ? globalThis.Number(object.int64_value)
-        : undefined,
-      uint64Value: isSet(object.uint64Value)
-        ? globalThis.Number(object.uint64Value)
-        : isSet(object.uint64_value)
-        ? globalThis.Number(object.uint64_value)
-        : undefined,
-      doubleValue: isSet(object.doubleValue)
-        ? globalThis.Number(object.doubleValue)
-        : isSet(object.double_value)
-        ? globalThis.Number(object.double_value)
-        : undefined,
-      stringValue: isSet(object.stringValue)
-        ? globalThis.String(object.stringValue)
-        : isSet(object.string_value)
-        ? globalThis.String(object.string_value)
-        : undefined,
-      bytesValue: isSet(object.bytesValue)
-        ? Buffer.from(bytesFromBase64(object.bytesValue))
-        : isSet(object.bytes_value)
-        ? Buffer.from(bytesFromBase64(object.bytes_value))
-        : undefined,
-      durationValue: isSet(object.durationValue)
-        ? Duration.fromJSON(object.durationValue)
-        : isSet(object.duration_value)
-        ? Duration.fromJSON(object.duration_value)
-        : undefined,
-      timestampValue: isSet(object.timestampValue)
-        ? fromJsonTimestamp(object.timestampValue)
-        : isSet(object.timestamp_value)
-        ? fromJsonTimestamp(object.timestamp_value)
-        : undefined,
-    };
-  },
-
   toJSON(message: Constant): unknown {
     const obj: any = {};
     if (message.nullValue !== undefined) {
@@ -2068,66 +1836,6 @@ export const SourceInfo: MessageFns<SourceInfo, "cel.expr.SourceInfo"> = {
     }
   },
 
-  fromJSON(object: any): SourceInfo {
-    return {
-      syntaxVersion: isSet(object.syntaxVersion)
-        ? globalThis.String(object.syntaxVersion)
-        : isSet(object.syntax_version)
-        ? globalThis.String(object.syntax_version)
-        : "",
-      location: isSet(object.location) ? globalThis.String(object.location) : "",
-      lineOffsets: globalThis.Array.isArray(object?.lineOffsets)
-        ? object.lineOffsets.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.line_offsets)
-        ? object.line_offsets.map((e: any) => globalThis.Number(e))
-        : [],
-      positions: isObject(object.positions)
-        ? (globalThis.Object.entries(object.positions) as [string, any][]).reduce(
-          (acc: { [key: number]: number }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: globalThis.Number(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      macroCalls: isObject(object.macroCalls)
-        ? (globalThis.Object.entries(object.macroCalls) as [string, any][]).reduce(
-          (acc: { [key: number]: Expr }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: Expr.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.macro_calls)
-        ? (globalThis.Object.entries(object.macro_calls) as [string, any][]).reduce(
-          (acc: { [key: number]: Expr }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: Expr.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      extensions: globalThis.Array.isArray(object?.extensions)
-        ? object.extensions.map((e: any) => SourceInfo_Extension.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: SourceInfo): unknown {
     const obj: any = {};
     if (message.syntaxVersion !== "") {
@@ -2252,13 +1960,6 @@ export const SourceInfo_PositionsEntry: MessageFns<SourceInfo_PositionsEntry, "c
     }
   },
 
-  fromJSON(object: any): SourceInfo_PositionsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.Number(object.key) : 0,
-      value: isSet(object.value) ? globalThis.Number(object.value) : 0,
-    };
-  },
-
   toJSON(message: SourceInfo_PositionsEntry): unknown {
     const obj: any = {};
     if (message.key !== 0) {
@@ -2338,13 +2039,6 @@ export const SourceInfo_MacroCallsEntry: MessageFns<SourceInfo_MacroCallsEntry, 
       } finally {
         (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
       }
-    },
-
-    fromJSON(object: any): SourceInfo_MacroCallsEntry {
-      return {
-        key: isSet(object.key) ? globalThis.Number(object.key) : 0,
-        value: isSet(object.value) ? Expr.fromJSON(object.value) : undefined,
-      };
     },
 
     toJSON(message: SourceInfo_MacroCallsEntry): unknown {
@@ -2454,18 +2148,6 @@ export const SourceInfo_Extension: MessageFns<SourceInfo_Extension, "cel.expr.So
     }
   },
 
-  fromJSON(object: any): SourceInfo_Extension {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      affectedComponents: globalThis.Array.isArray(object?.affectedComponents)
-        ? object.affectedComponents.map((e: any) => sourceInfo_Extension_ComponentFromJSON(e))
-        : globalThis.Array.isArray(object?.affected_components)
-        ? object.affected_components.map((e: any) => sourceInfo_Extension_ComponentFromJSON(e))
-        : [],
-      version: isSet(object.version) ? SourceInfo_Extension_Version.fromJSON(object.version) : undefined,
-    };
-  },
-
   toJSON(message: SourceInfo_Extension): unknown {
     const obj: any = {};
     if (message.id !== "") {
@@ -2555,13 +2237,6 @@ export const SourceInfo_Extension_Version: MessageFns<
     }
   },
 
-  fromJSON(object: any): SourceInfo_Extension_Version {
-    return {
-      major: isSet(object.major) ? globalThis.Number(object.major) : 0,
-      minor: isSet(object.minor) ? globalThis.Number(object.minor) : 0,
-    };
-  },
-
   toJSON(message: SourceInfo_Extension_Version): unknown {
     const obj: any = {};
     if (message.major !== 0) {
@@ -2583,10 +2258,6 @@ export const SourceInfo_Extension_Version: MessageFns<
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
@@ -2616,16 +2287,6 @@ function fromTimestamp(t: Timestamp): Date {
   return new globalThis.Date(millis);
 }
 
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
-
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -2637,19 +2298,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

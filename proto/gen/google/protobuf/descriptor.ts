@@ -51,55 +51,6 @@ export enum Edition {
   EDITION_MAX = 2147483647,
 }
 
-export function editionFromJSON(object: any): Edition {
-  switch (object) {
-    case 0:
-    case "EDITION_UNKNOWN":
-      return Edition.EDITION_UNKNOWN;
-    case 900:
-    case "EDITION_LEGACY":
-      return Edition.EDITION_LEGACY;
-    case 998:
-    case "EDITION_PROTO2":
-      return Edition.EDITION_PROTO2;
-    case 999:
-    case "EDITION_PROTO3":
-      return Edition.EDITION_PROTO3;
-    case 1000:
-    case "EDITION_2023":
-      return Edition.EDITION_2023;
-    case 1001:
-    case "EDITION_2024":
-      return Edition.EDITION_2024;
-    case 1002:
-    case "EDITION_2026":
-      return Edition.EDITION_2026;
-    case 9999:
-    case "EDITION_UNSTABLE":
-      return Edition.EDITION_UNSTABLE;
-    case 1:
-    case "EDITION_1_TEST_ONLY":
-      return Edition.EDITION_1_TEST_ONLY;
-    case 2:
-    case "EDITION_2_TEST_ONLY":
-      return Edition.EDITION_2_TEST_ONLY;
-    case 99997:
-    case "EDITION_99997_TEST_ONLY":
-      return Edition.EDITION_99997_TEST_ONLY;
-    case 99998:
-    case "EDITION_99998_TEST_ONLY":
-      return Edition.EDITION_99998_TEST_ONLY;
-    case 99999:
-    case "EDITION_99999_TEST_ONLY":
-      return Edition.EDITION_99999_TEST_ONLY;
-    case 2147483647:
-    case "EDITION_MAX":
-      return Edition.EDITION_MAX;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Edition");
-  }
-}
-
 export function editionToJSON(object: Edition): string {
   switch (object) {
     case Edition.EDITION_UNKNOWN:
@@ -146,22 +97,6 @@ export enum SymbolVisibility {
   VISIBILITY_UNSET = 0,
   VISIBILITY_LOCAL = 1,
   VISIBILITY_EXPORT = 2,
-}
-
-export function symbolVisibilityFromJSON(object: any): SymbolVisibility {
-  switch (object) {
-    case 0:
-    case "VISIBILITY_UNSET":
-      return SymbolVisibility.VISIBILITY_UNSET;
-    case 1:
-    case "VISIBILITY_LOCAL":
-      return SymbolVisibility.VISIBILITY_LOCAL;
-    case 2:
-    case "VISIBILITY_EXPORT":
-      return SymbolVisibility.VISIBILITY_EXPORT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SymbolVisibility");
-  }
 }
 
 export function symbolVisibilityToJSON(object: SymbolVisibility): string {
@@ -317,21 +252,6 @@ export enum ExtensionRangeOptions_VerificationState {
   /** DECLARATION - All the extensions of the range must be declared. */
   DECLARATION = 0,
   UNVERIFIED = 1,
-}
-
-export function extensionRangeOptions_VerificationStateFromJSON(object: any): ExtensionRangeOptions_VerificationState {
-  switch (object) {
-    case 0:
-    case "DECLARATION":
-      return ExtensionRangeOptions_VerificationState.DECLARATION;
-    case 1:
-    case "UNVERIFIED":
-      return ExtensionRangeOptions_VerificationState.UNVERIFIED;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum ExtensionRangeOptions_VerificationState",
-      );
-  }
 }
 
 export function extensionRangeOptions_VerificationStateToJSON(object: ExtensionRangeOptions_VerificationState): string {
@@ -509,67 +429,6 @@ export enum FieldDescriptorProto_Type {
   TYPE_SINT64 = 18,
 }
 
-export function fieldDescriptorProto_TypeFromJSON(object: any): FieldDescriptorProto_Type {
-  switch (object) {
-    case 1:
-    case "TYPE_DOUBLE":
-      return FieldDescriptorProto_Type.TYPE_DOUBLE;
-    case 2:
-    case "TYPE_FLOAT":
-      return FieldDescriptorProto_Type.TYPE_FLOAT;
-    case 3:
-    case "TYPE_INT64":
-      return FieldDescriptorProto_Type.TYPE_INT64;
-    case 4:
-    case "TYPE_UINT64":
-      return FieldDescriptorProto_Type.TYPE_UINT64;
-    case 5:
-    case "TYPE_INT32":
-      return FieldDescriptorProto_Type.TYPE_INT32;
-    case 6:
-    case "TYPE_FIXED64":
-      return FieldDescriptorProto_Type.TYPE_FIXED64;
-    case 7:
-    case "TYPE_FIXED32":
-      return FieldDescriptorProto_Type.TYPE_FIXED32;
-    case 8:
-    case "TYPE_BOOL":
-      return FieldDescriptorProto_Type.TYPE_BOOL;
-    case 9:
-    case "TYPE_STRING":
-      return FieldDescriptorProto_Type.TYPE_STRING;
-    case 10:
-    case "TYPE_GROUP":
-      return FieldDescriptorProto_Type.TYPE_GROUP;
-    case 11:
-    case "TYPE_MESSAGE":
-      return FieldDescriptorProto_Type.TYPE_MESSAGE;
-    case 12:
-    case "TYPE_BYTES":
-      return FieldDescriptorProto_Type.TYPE_BYTES;
-    case 13:
-    case "TYPE_UINT32":
-      return FieldDescriptorProto_Type.TYPE_UINT32;
-    case 14:
-    case "TYPE_ENUM":
-      return FieldDescriptorProto_Type.TYPE_ENUM;
-    case 15:
-    case "TYPE_SFIXED32":
-      return FieldDescriptorProto_Type.TYPE_SFIXED32;
-    case 16:
-    case "TYPE_SFIXED64":
-      return FieldDescriptorProto_Type.TYPE_SFIXED64;
-    case 17:
-    case "TYPE_SINT32":
-      return FieldDescriptorProto_Type.TYPE_SINT32;
-    case 18:
-    case "TYPE_SINT64":
-      return FieldDescriptorProto_Type.TYPE_SINT64;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FieldDescriptorProto_Type");
-  }
-}
-
 export function fieldDescriptorProto_TypeToJSON(object: FieldDescriptorProto_Type): string {
   switch (object) {
     case FieldDescriptorProto_Type.TYPE_DOUBLE:
@@ -623,22 +482,6 @@ export enum FieldDescriptorProto_Label {
    * can be used to get this behavior.
    */
   LABEL_REQUIRED = 2,
-}
-
-export function fieldDescriptorProto_LabelFromJSON(object: any): FieldDescriptorProto_Label {
-  switch (object) {
-    case 1:
-    case "LABEL_OPTIONAL":
-      return FieldDescriptorProto_Label.LABEL_OPTIONAL;
-    case 3:
-    case "LABEL_REPEATED":
-      return FieldDescriptorProto_Label.LABEL_REPEATED;
-    case 2:
-    case "LABEL_REQUIRED":
-      return FieldDescriptorProto_Label.LABEL_REQUIRED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FieldDescriptorProto_Label");
-  }
 }
 
 export function fieldDescriptorProto_LabelToJSON(object: FieldDescriptorProto_Label): string {
@@ -910,22 +753,6 @@ export enum FileOptions_OptimizeMode {
   LITE_RUNTIME = 3,
 }
 
-export function fileOptions_OptimizeModeFromJSON(object: any): FileOptions_OptimizeMode {
-  switch (object) {
-    case 1:
-    case "SPEED":
-      return FileOptions_OptimizeMode.SPEED;
-    case 2:
-    case "CODE_SIZE":
-      return FileOptions_OptimizeMode.CODE_SIZE;
-    case 3:
-    case "LITE_RUNTIME":
-      return FileOptions_OptimizeMode.LITE_RUNTIME;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FileOptions_OptimizeMode");
-  }
-}
-
 export function fileOptions_OptimizeModeToJSON(object: FileOptions_OptimizeMode): string {
   switch (object) {
     case FileOptions_OptimizeMode.SPEED:
@@ -1167,22 +994,6 @@ export enum FieldOptions_CType {
   STRING_PIECE = 2,
 }
 
-export function fieldOptions_CTypeFromJSON(object: any): FieldOptions_CType {
-  switch (object) {
-    case 0:
-    case "STRING":
-      return FieldOptions_CType.STRING;
-    case 1:
-    case "CORD":
-      return FieldOptions_CType.CORD;
-    case 2:
-    case "STRING_PIECE":
-      return FieldOptions_CType.STRING_PIECE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FieldOptions_CType");
-  }
-}
-
 export function fieldOptions_CTypeToJSON(object: FieldOptions_CType): string {
   switch (object) {
     case FieldOptions_CType.STRING:
@@ -1205,22 +1016,6 @@ export enum FieldOptions_JSType {
   JS_NUMBER = 2,
 }
 
-export function fieldOptions_JSTypeFromJSON(object: any): FieldOptions_JSType {
-  switch (object) {
-    case 0:
-    case "JS_NORMAL":
-      return FieldOptions_JSType.JS_NORMAL;
-    case 1:
-    case "JS_STRING":
-      return FieldOptions_JSType.JS_STRING;
-    case 2:
-    case "JS_NUMBER":
-      return FieldOptions_JSType.JS_NUMBER;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FieldOptions_JSType");
-  }
-}
-
 export function fieldOptions_JSTypeToJSON(object: FieldOptions_JSType): string {
   switch (object) {
     case FieldOptions_JSType.JS_NORMAL:
@@ -1239,22 +1034,6 @@ export enum FieldOptions_OptionRetention {
   RETENTION_UNKNOWN = 0,
   RETENTION_RUNTIME = 1,
   RETENTION_SOURCE = 2,
-}
-
-export function fieldOptions_OptionRetentionFromJSON(object: any): FieldOptions_OptionRetention {
-  switch (object) {
-    case 0:
-    case "RETENTION_UNKNOWN":
-      return FieldOptions_OptionRetention.RETENTION_UNKNOWN;
-    case 1:
-    case "RETENTION_RUNTIME":
-      return FieldOptions_OptionRetention.RETENTION_RUNTIME;
-    case 2:
-    case "RETENTION_SOURCE":
-      return FieldOptions_OptionRetention.RETENTION_SOURCE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FieldOptions_OptionRetention");
-  }
 }
 
 export function fieldOptions_OptionRetentionToJSON(object: FieldOptions_OptionRetention): string {
@@ -1286,43 +1065,6 @@ export enum FieldOptions_OptionTargetType {
   TARGET_TYPE_ENUM_ENTRY = 7,
   TARGET_TYPE_SERVICE = 8,
   TARGET_TYPE_METHOD = 9,
-}
-
-export function fieldOptions_OptionTargetTypeFromJSON(object: any): FieldOptions_OptionTargetType {
-  switch (object) {
-    case 0:
-    case "TARGET_TYPE_UNKNOWN":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_UNKNOWN;
-    case 1:
-    case "TARGET_TYPE_FILE":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_FILE;
-    case 2:
-    case "TARGET_TYPE_EXTENSION_RANGE":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_EXTENSION_RANGE;
-    case 3:
-    case "TARGET_TYPE_MESSAGE":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_MESSAGE;
-    case 4:
-    case "TARGET_TYPE_FIELD":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_FIELD;
-    case 5:
-    case "TARGET_TYPE_ONEOF":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_ONEOF;
-    case 6:
-    case "TARGET_TYPE_ENUM":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_ENUM;
-    case 7:
-    case "TARGET_TYPE_ENUM_ENTRY":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_ENUM_ENTRY;
-    case 8:
-    case "TARGET_TYPE_SERVICE":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_SERVICE;
-    case 9:
-    case "TARGET_TYPE_METHOD":
-      return FieldOptions_OptionTargetType.TARGET_TYPE_METHOD;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FieldOptions_OptionTargetType");
-  }
 }
 
 export function fieldOptions_OptionTargetTypeToJSON(object: FieldOptions_OptionTargetType): string {
@@ -1551,22 +1293,6 @@ export enum MethodOptions_IdempotencyLevel {
   IDEMPOTENT = 2,
 }
 
-export function methodOptions_IdempotencyLevelFromJSON(object: any): MethodOptions_IdempotencyLevel {
-  switch (object) {
-    case 0:
-    case "IDEMPOTENCY_UNKNOWN":
-      return MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN;
-    case 1:
-    case "NO_SIDE_EFFECTS":
-      return MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
-    case 2:
-    case "IDEMPOTENT":
-      return MethodOptions_IdempotencyLevel.IDEMPOTENT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum MethodOptions_IdempotencyLevel");
-  }
-}
-
 export function methodOptions_IdempotencyLevelToJSON(object: MethodOptions_IdempotencyLevel): string {
   switch (object) {
     case MethodOptions_IdempotencyLevel.IDEMPOTENCY_UNKNOWN:
@@ -1641,25 +1367,6 @@ export enum FeatureSet_FieldPresence {
   LEGACY_REQUIRED = 3,
 }
 
-export function featureSet_FieldPresenceFromJSON(object: any): FeatureSet_FieldPresence {
-  switch (object) {
-    case 0:
-    case "FIELD_PRESENCE_UNKNOWN":
-      return FeatureSet_FieldPresence.FIELD_PRESENCE_UNKNOWN;
-    case 1:
-    case "EXPLICIT":
-      return FeatureSet_FieldPresence.EXPLICIT;
-    case 2:
-    case "IMPLICIT":
-      return FeatureSet_FieldPresence.IMPLICIT;
-    case 3:
-    case "LEGACY_REQUIRED":
-      return FeatureSet_FieldPresence.LEGACY_REQUIRED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_FieldPresence");
-  }
-}
-
 export function featureSet_FieldPresenceToJSON(object: FeatureSet_FieldPresence): string {
   switch (object) {
     case FeatureSet_FieldPresence.FIELD_PRESENCE_UNKNOWN:
@@ -1681,22 +1388,6 @@ export enum FeatureSet_EnumType {
   CLOSED = 2,
 }
 
-export function featureSet_EnumTypeFromJSON(object: any): FeatureSet_EnumType {
-  switch (object) {
-    case 0:
-    case "ENUM_TYPE_UNKNOWN":
-      return FeatureSet_EnumType.ENUM_TYPE_UNKNOWN;
-    case 1:
-    case "OPEN":
-      return FeatureSet_EnumType.OPEN;
-    case 2:
-    case "CLOSED":
-      return FeatureSet_EnumType.CLOSED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_EnumType");
-  }
-}
-
 export function featureSet_EnumTypeToJSON(object: FeatureSet_EnumType): string {
   switch (object) {
     case FeatureSet_EnumType.ENUM_TYPE_UNKNOWN:
@@ -1714,22 +1405,6 @@ export enum FeatureSet_RepeatedFieldEncoding {
   REPEATED_FIELD_ENCODING_UNKNOWN = 0,
   PACKED = 1,
   EXPANDED = 2,
-}
-
-export function featureSet_RepeatedFieldEncodingFromJSON(object: any): FeatureSet_RepeatedFieldEncoding {
-  switch (object) {
-    case 0:
-    case "REPEATED_FIELD_ENCODING_UNKNOWN":
-      return FeatureSet_RepeatedFieldEncoding.REPEATED_FIELD_ENCODING_UNKNOWN;
-    case 1:
-    case "PACKED":
-      return FeatureSet_RepeatedFieldEncoding.PACKED;
-    case 2:
-    case "EXPANDED":
-      return FeatureSet_RepeatedFieldEncoding.EXPANDED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_RepeatedFieldEncoding");
-  }
 }
 
 export function featureSet_RepeatedFieldEncodingToJSON(object: FeatureSet_RepeatedFieldEncoding): string {
@@ -1751,22 +1426,6 @@ export enum FeatureSet_Utf8Validation {
   NONE = 3,
 }
 
-export function featureSet_Utf8ValidationFromJSON(object: any): FeatureSet_Utf8Validation {
-  switch (object) {
-    case 0:
-    case "UTF8_VALIDATION_UNKNOWN":
-      return FeatureSet_Utf8Validation.UTF8_VALIDATION_UNKNOWN;
-    case 2:
-    case "VERIFY":
-      return FeatureSet_Utf8Validation.VERIFY;
-    case 3:
-    case "NONE":
-      return FeatureSet_Utf8Validation.NONE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_Utf8Validation");
-  }
-}
-
 export function featureSet_Utf8ValidationToJSON(object: FeatureSet_Utf8Validation): string {
   switch (object) {
     case FeatureSet_Utf8Validation.UTF8_VALIDATION_UNKNOWN:
@@ -1784,22 +1443,6 @@ export enum FeatureSet_MessageEncoding {
   MESSAGE_ENCODING_UNKNOWN = 0,
   LENGTH_PREFIXED = 1,
   DELIMITED = 2,
-}
-
-export function featureSet_MessageEncodingFromJSON(object: any): FeatureSet_MessageEncoding {
-  switch (object) {
-    case 0:
-    case "MESSAGE_ENCODING_UNKNOWN":
-      return FeatureSet_MessageEncoding.MESSAGE_ENCODING_UNKNOWN;
-    case 1:
-    case "LENGTH_PREFIXED":
-      return FeatureSet_MessageEncoding.LENGTH_PREFIXED;
-    case 2:
-    case "DELIMITED":
-      return FeatureSet_MessageEncoding.DELIMITED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_MessageEncoding");
-  }
 }
 
 export function featureSet_MessageEncodingToJSON(object: FeatureSet_MessageEncoding): string {
@@ -1821,22 +1464,6 @@ export enum FeatureSet_JsonFormat {
   LEGACY_BEST_EFFORT = 2,
 }
 
-export function featureSet_JsonFormatFromJSON(object: any): FeatureSet_JsonFormat {
-  switch (object) {
-    case 0:
-    case "JSON_FORMAT_UNKNOWN":
-      return FeatureSet_JsonFormat.JSON_FORMAT_UNKNOWN;
-    case 1:
-    case "ALLOW":
-      return FeatureSet_JsonFormat.ALLOW;
-    case 2:
-    case "LEGACY_BEST_EFFORT":
-      return FeatureSet_JsonFormat.LEGACY_BEST_EFFORT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_JsonFormat");
-  }
-}
-
 export function featureSet_JsonFormatToJSON(object: FeatureSet_JsonFormat): string {
   switch (object) {
     case FeatureSet_JsonFormat.JSON_FORMAT_UNKNOWN:
@@ -1855,25 +1482,6 @@ export enum FeatureSet_EnforceNamingStyle {
   STYLE2024 = 1,
   STYLE_LEGACY = 2,
   STYLE2026 = 3,
-}
-
-export function featureSet_EnforceNamingStyleFromJSON(object: any): FeatureSet_EnforceNamingStyle {
-  switch (object) {
-    case 0:
-    case "ENFORCE_NAMING_STYLE_UNKNOWN":
-      return FeatureSet_EnforceNamingStyle.ENFORCE_NAMING_STYLE_UNKNOWN;
-    case 1:
-    case "STYLE2024":
-      return FeatureSet_EnforceNamingStyle.STYLE2024;
-    case 2:
-    case "STYLE_LEGACY":
-      return FeatureSet_EnforceNamingStyle.STYLE_LEGACY;
-    case 3:
-    case "STYLE2026":
-      return FeatureSet_EnforceNamingStyle.STYLE2026;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FeatureSet_EnforceNamingStyle");
-  }
 }
 
 export function featureSet_EnforceNamingStyleToJSON(object: FeatureSet_EnforceNamingStyle): string {
@@ -1908,32 +1516,6 @@ export enum FeatureSet_VisibilityFeature_DefaultSymbolVisibility {
    * This is the recommended setting for new protos.
    */
   STRICT = 4,
-}
-
-export function featureSet_VisibilityFeature_DefaultSymbolVisibilityFromJSON(
-  object: any,
-): FeatureSet_VisibilityFeature_DefaultSymbolVisibility {
-  switch (object) {
-    case 0:
-    case "DEFAULT_SYMBOL_VISIBILITY_UNKNOWN":
-      return FeatureSet_VisibilityFeature_DefaultSymbolVisibility.DEFAULT_SYMBOL_VISIBILITY_UNKNOWN;
-    case 1:
-    case "EXPORT_ALL":
-      return FeatureSet_VisibilityFeature_DefaultSymbolVisibility.EXPORT_ALL;
-    case 2:
-    case "EXPORT_TOP_LEVEL":
-      return FeatureSet_VisibilityFeature_DefaultSymbolVisibility.EXPORT_TOP_LEVEL;
-    case 3:
-    case "LOCAL_ALL":
-      return FeatureSet_VisibilityFeature_DefaultSymbolVisibility.LOCAL_ALL;
-    case 4:
-    case "STRICT":
-      return FeatureSet_VisibilityFeature_DefaultSymbolVisibility.STRICT;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum FeatureSet_VisibilityFeature_DefaultSymbolVisibility",
-      );
-  }
 }
 
 export function featureSet_VisibilityFeature_DefaultSymbolVisibilityToJSON(
@@ -1974,26 +1556,6 @@ export enum FeatureSet_ProtoLimitsFeature_EnforceProtoLimits {
    * list of all the limits please consult the Edition 2026 documentation.
    */
   PROTO_LIMITS2026 = 2,
-}
-
-export function featureSet_ProtoLimitsFeature_EnforceProtoLimitsFromJSON(
-  object: any,
-): FeatureSet_ProtoLimitsFeature_EnforceProtoLimits {
-  switch (object) {
-    case 0:
-    case "PROTO_LIMITS_UNKNOWN":
-      return FeatureSet_ProtoLimitsFeature_EnforceProtoLimits.PROTO_LIMITS_UNKNOWN;
-    case 1:
-    case "LEGACY_NO_EXPLICIT_LIMITS":
-      return FeatureSet_ProtoLimitsFeature_EnforceProtoLimits.LEGACY_NO_EXPLICIT_LIMITS;
-    case 2:
-    case "PROTO_LIMITS2026":
-      return FeatureSet_ProtoLimitsFeature_EnforceProtoLimits.PROTO_LIMITS2026;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum FeatureSet_ProtoLimitsFeature_EnforceProtoLimits",
-      );
-  }
 }
 
 export function featureSet_ProtoLimitsFeature_EnforceProtoLimitsToJSON(
@@ -2264,24 +1826,6 @@ export enum GeneratedCodeInfo_Annotation_Semantic {
   ALIAS = 2,
 }
 
-export function generatedCodeInfo_Annotation_SemanticFromJSON(object: any): GeneratedCodeInfo_Annotation_Semantic {
-  switch (object) {
-    case 0:
-    case "NONE":
-      return GeneratedCodeInfo_Annotation_Semantic.NONE;
-    case 1:
-    case "SET":
-      return GeneratedCodeInfo_Annotation_Semantic.SET;
-    case 2:
-    case "ALIAS":
-      return GeneratedCodeInfo_Annotation_Semantic.ALIAS;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum GeneratedCodeInfo_Annotation_Semantic",
-      );
-  }
-}
-
 export function generatedCodeInfo_Annotation_SemanticToJSON(object: GeneratedCodeInfo_Annotation_Semantic): string {
   switch (object) {
     case GeneratedCodeInfo_Annotation_Semantic.NONE:
@@ -2342,12 +1886,6 @@ export const FileDescriptorSet: MessageFns<FileDescriptorSet, "google.protobuf.F
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FileDescriptorSet {
-    return {
-      file: globalThis.Array.isArray(object?.file) ? object.file.map((e: any) => FileDescriptorProto.fromJSON(e)) : [],
-    };
   },
 
   toJSON(message: FileDescriptorSet): unknown {
@@ -2593,55 +2131,6 @@ export const FileDescriptorProto: MessageFns<FileDescriptorProto, "google.protob
     }
   },
 
-  fromJSON(object: any): FileDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      package: isSet(object.package) ? globalThis.String(object.package) : "",
-      dependency: globalThis.Array.isArray(object?.dependency)
-        ? object.dependency.map((e: any) => globalThis.String(e))
-        : [],
-      publicDependency: globalThis.Array.isArray(object?.publicDependency)
-        ? object.publicDependency.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.public_dependency)
-        ? object.public_dependency.map((e: any) => globalThis.Number(e))
-        : [],
-      weakDependency: globalThis.Array.isArray(object?.weakDependency)
-        ? object.weakDependency.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.weak_dependency)
-        ? object.weak_dependency.map((e: any) => globalThis.Number(e))
-        : [],
-      optionDependency: globalThis.Array.isArray(object?.optionDependency)
-        ? object.optionDependency.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.option_dependency)
-        ? object.option_dependency.map((e: any) => globalThis.String(e))
-        : [],
-      messageType: globalThis.Array.isArray(object?.messageType)
-        ? object.messageType.map((e: any) => DescriptorProto.fromJSON(e))
-        : globalThis.Array.isArray(object?.message_type)
-        ? object.message_type.map((e: any) => DescriptorProto.fromJSON(e))
-        : [],
-      enumType: globalThis.Array.isArray(object?.enumType)
-        ? object.enumType.map((e: any) => EnumDescriptorProto.fromJSON(e))
-        : globalThis.Array.isArray(object?.enum_type)
-        ? object.enum_type.map((e: any) => EnumDescriptorProto.fromJSON(e))
-        : [],
-      service: globalThis.Array.isArray(object?.service)
-        ? object.service.map((e: any) => ServiceDescriptorProto.fromJSON(e))
-        : [],
-      extension: globalThis.Array.isArray(object?.extension)
-        ? object.extension.map((e: any) => FieldDescriptorProto.fromJSON(e))
-        : [],
-      options: isSet(object.options) ? FileOptions.fromJSON(object.options) : undefined,
-      sourceCodeInfo: isSet(object.sourceCodeInfo)
-        ? SourceCodeInfo.fromJSON(object.sourceCodeInfo)
-        : isSet(object.source_code_info)
-        ? SourceCodeInfo.fromJSON(object.source_code_info)
-        : undefined,
-      syntax: isSet(object.syntax) ? globalThis.String(object.syntax) : "",
-      edition: isSet(object.edition) ? editionFromJSON(object.edition) : 0,
-    };
-  },
-
   toJSON(message: FileDescriptorProto): unknown {
     const obj: any = {};
     if (message.name !== undefined && message.name !== "") {
@@ -2885,50 +2374,6 @@ export const DescriptorProto: MessageFns<DescriptorProto, "google.protobuf.Descr
     }
   },
 
-  fromJSON(object: any): DescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      field: globalThis.Array.isArray(object?.field)
-        ? object.field.map((e: any) => FieldDescriptorProto.fromJSON(e))
-        : [],
-      extension: globalThis.Array.isArray(object?.extension)
-        ? object.extension.map((e: any) => FieldDescriptorProto.fromJSON(e))
-        : [],
-      nestedType: globalThis.Array.isArray(object?.nestedType)
-        ? object.nestedType.map((e: any) => DescriptorProto.fromJSON(e))
-        : globalThis.Array.isArray(object?.nested_type)
-        ? object.nested_type.map((e: any) => DescriptorProto.fromJSON(e))
-        : [],
-      enumType: globalThis.Array.isArray(object?.enumType)
-        ? object.enumType.map((e: any) => EnumDescriptorProto.fromJSON(e))
-        : globalThis.Array.isArray(object?.enum_type)
-        ? object.enum_type.map((e: any) => EnumDescriptorProto.fromJSON(e))
-        : [],
-      extensionRange: globalThis.Array.isArray(object?.extensionRange)
-        ? object.extensionRange.map((e: any) => DescriptorProto_ExtensionRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.extension_range)
-        ? object.extension_range.map((e: any) => DescriptorProto_ExtensionRange.fromJSON(e))
-        : [],
-      oneofDecl: globalThis.Array.isArray(object?.oneofDecl)
-        ? object.oneofDecl.map((e: any) => OneofDescriptorProto.fromJSON(e))
-        : globalThis.Array.isArray(object?.oneof_decl)
-        ? object.oneof_decl.map((e: any) => OneofDescriptorProto.fromJSON(e))
-        : [],
-      options: isSet(object.options) ? MessageOptions.fromJSON(object.options) : undefined,
-      reservedRange: globalThis.Array.isArray(object?.reservedRange)
-        ? object.reservedRange.map((e: any) => DescriptorProto_ReservedRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.reserved_range)
-        ? object.reserved_range.map((e: any) => DescriptorProto_ReservedRange.fromJSON(e))
-        : [],
-      reservedName: globalThis.Array.isArray(object?.reservedName)
-        ? object.reservedName.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.reserved_name)
-        ? object.reserved_name.map((e: any) => globalThis.String(e))
-        : [],
-      visibility: isSet(object.visibility) ? symbolVisibilityFromJSON(object.visibility) : 0,
-    };
-  },
-
   toJSON(message: DescriptorProto): unknown {
     const obj: any = {};
     if (message.name !== undefined && message.name !== "") {
@@ -3061,14 +2506,6 @@ export const DescriptorProto_ExtensionRange: MessageFns<
     }
   },
 
-  fromJSON(object: any): DescriptorProto_ExtensionRange {
-    return {
-      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-      options: isSet(object.options) ? ExtensionRangeOptions.fromJSON(object.options) : undefined,
-    };
-  },
-
   toJSON(message: DescriptorProto_ExtensionRange): unknown {
     const obj: any = {};
     if (message.start !== undefined && message.start !== 0) {
@@ -3156,13 +2593,6 @@ export const DescriptorProto_ReservedRange: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DescriptorProto_ReservedRange {
-    return {
-      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-    };
   },
 
   toJSON(message: DescriptorProto_ReservedRange): unknown {
@@ -3265,23 +2695,6 @@ export const ExtensionRangeOptions: MessageFns<ExtensionRangeOptions, "google.pr
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ExtensionRangeOptions {
-    return {
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-      declaration: globalThis.Array.isArray(object?.declaration)
-        ? object.declaration.map((e: any) => ExtensionRangeOptions_Declaration.fromJSON(e))
-        : [],
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      verification: isSet(object.verification)
-        ? extensionRangeOptions_VerificationStateFromJSON(object.verification)
-        : 1,
-    };
   },
 
   toJSON(message: ExtensionRangeOptions): unknown {
@@ -3408,20 +2821,6 @@ export const ExtensionRangeOptions_Declaration: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ExtensionRangeOptions_Declaration {
-    return {
-      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
-      fullName: isSet(object.fullName)
-        ? globalThis.String(object.fullName)
-        : isSet(object.full_name)
-        ? globalThis.String(object.full_name)
-        : "",
-      type: isSet(object.type) ? globalThis.String(object.type) : "",
-      reserved: isSet(object.reserved) ? globalThis.Boolean(object.reserved) : false,
-      repeated: isSet(object.repeated) ? globalThis.Boolean(object.repeated) : false,
-    };
   },
 
   toJSON(message: ExtensionRangeOptions_Declaration): unknown {
@@ -3627,42 +3026,6 @@ export const FieldDescriptorProto: MessageFns<FieldDescriptorProto, "google.prot
     }
   },
 
-  fromJSON(object: any): FieldDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
-      label: isSet(object.label) ? fieldDescriptorProto_LabelFromJSON(object.label) : 1,
-      type: isSet(object.type) ? fieldDescriptorProto_TypeFromJSON(object.type) : 1,
-      typeName: isSet(object.typeName)
-        ? globalThis.String(object.typeName)
-        : isSet(object.type_name)
-        ? globalThis.String(object.type_name)
-        : "",
-      extendee: isSet(object.extendee) ? globalThis.String(object.extendee) : "",
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-      oneofIndex: isSet(object.oneofIndex)
-        ? globalThis.Number(object.oneofIndex)
-        : isSet(object.oneof_index)
-        ? globalThis.Number(object.oneof_index)
-        : 0,
-      jsonName: isSet(object.jsonName)
-        ? globalThis.String(object.jsonName)
-        : isSet(object.json_name)
-        ? globalThis.String(object.json_name)
-        : "",
-      options: isSet(object.options) ? FieldOptions.fromJSON(object.options) : undefined,
-      proto3Optional: isSet(object.proto3Optional)
-        ? globalThis.Boolean(object.proto3Optional)
-        : isSet(object.proto3_optional)
-        ? globalThis.Boolean(object.proto3_optional)
-        : false,
-    };
-  },
-
   toJSON(message: FieldDescriptorProto): unknown {
     const obj: any = {};
     if (message.name !== undefined && message.name !== "") {
@@ -3779,13 +3142,6 @@ export const OneofDescriptorProto: MessageFns<OneofDescriptorProto, "google.prot
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OneofDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      options: isSet(object.options) ? OneofOptions.fromJSON(object.options) : undefined,
-    };
   },
 
   toJSON(message: OneofDescriptorProto): unknown {
@@ -3914,27 +3270,6 @@ export const EnumDescriptorProto: MessageFns<EnumDescriptorProto, "google.protob
     }
   },
 
-  fromJSON(object: any): EnumDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      value: globalThis.Array.isArray(object?.value)
-        ? object.value.map((e: any) => EnumValueDescriptorProto.fromJSON(e))
-        : [],
-      options: isSet(object.options) ? EnumOptions.fromJSON(object.options) : undefined,
-      reservedRange: globalThis.Array.isArray(object?.reservedRange)
-        ? object.reservedRange.map((e: any) => EnumDescriptorProto_EnumReservedRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.reserved_range)
-        ? object.reserved_range.map((e: any) => EnumDescriptorProto_EnumReservedRange.fromJSON(e))
-        : [],
-      reservedName: globalThis.Array.isArray(object?.reservedName)
-        ? object.reservedName.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.reserved_name)
-        ? object.reserved_name.map((e: any) => globalThis.String(e))
-        : [],
-      visibility: isSet(object.visibility) ? symbolVisibilityFromJSON(object.visibility) : 0,
-    };
-  },
-
   toJSON(message: EnumDescriptorProto): unknown {
     const obj: any = {};
     if (message.name !== undefined && message.name !== "") {
@@ -4037,13 +3372,6 @@ export const EnumDescriptorProto_EnumReservedRange: MessageFns<
     }
   },
 
-  fromJSON(object: any): EnumDescriptorProto_EnumReservedRange {
-    return {
-      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-    };
-  },
-
   toJSON(message: EnumDescriptorProto_EnumReservedRange): unknown {
     const obj: any = {};
     if (message.start !== undefined && message.start !== 0) {
@@ -4136,14 +3464,6 @@ export const EnumValueDescriptorProto: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): EnumValueDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
-      options: isSet(object.options) ? EnumValueOptions.fromJSON(object.options) : undefined,
-    };
   },
 
   toJSON(message: EnumValueDescriptorProto): unknown {
@@ -4241,16 +3561,6 @@ export const ServiceDescriptorProto: MessageFns<ServiceDescriptorProto, "google.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ServiceDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      method: globalThis.Array.isArray(object?.method)
-        ? object.method.map((e: any) => MethodDescriptorProto.fromJSON(e))
-        : [],
-      options: isSet(object.options) ? ServiceOptions.fromJSON(object.options) : undefined,
-    };
   },
 
   toJSON(message: ServiceDescriptorProto): unknown {
@@ -4388,33 +3698,6 @@ export const MethodDescriptorProto: MessageFns<MethodDescriptorProto, "google.pr
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MethodDescriptorProto {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      inputType: isSet(object.inputType)
-        ? globalThis.String(object.inputType)
-        : isSet(object.input_type)
-        ? globalThis.String(object.input_type)
-        : "",
-      outputType: isSet(object.outputType)
-        ? globalThis.String(object.outputType)
-        : isSet(object.output_type)
-        ? globalThis.String(object.output_type)
-        : "",
-      options: isSet(object.options) ? MethodOptions.fromJSON(object.options) : undefined,
-      clientStreaming: isSet(object.clientStreaming)
-        ? globalThis.Boolean(object.clientStreaming)
-        : isSet(object.client_streaming)
-        ? globalThis.Boolean(object.client_streaming)
-        : false,
-      serverStreaming: isSet(object.serverStreaming)
-        ? globalThis.Boolean(object.serverStreaming)
-        : isSet(object.server_streaming)
-        ? globalThis.Boolean(object.server_streaming)
-        : false,
-    };
   },
 
   toJSON(message: MethodDescriptorProto): unknown {
@@ -4746,108 +4029,6 @@ export const FileOptions: MessageFns<FileOptions, "google.protobuf.FileOptions">
     }
   },
 
-  fromJSON(object: any): FileOptions {
-    return {
-      javaPackage: isSet(object.javaPackage)
-        ? globalThis.String(object.javaPackage)
-        : isSet(object.java_package)
-        ? globalThis.String(object.java_package)
-        : "",
-      javaOuterClassname: isSet(object.javaOuterClassname)
-        ? globalThis.String(object.javaOuterClassname)
-        : isSet(object.java_outer_classname)
-        ? globalThis.String(object.java_outer_classname)
-        : "",
-      javaMultipleFiles: isSet(object.javaMultipleFiles)
-        ? globalThis.Boolean(object.javaMultipleFiles)
-        : isSet(object.java_multiple_files)
-        ? globalThis.Boolean(object.java_multiple_files)
-        : false,
-      javaGenerateEqualsAndHash: isSet(object.javaGenerateEqualsAndHash)
-        ? globalThis.Boolean(object.javaGenerateEqualsAndHash)
-        : isSet(object.java_generate_equals_and_hash)
-        ? globalThis.Boolean(object.java_generate_equals_and_hash)
-        : false,
-      javaStringCheckUtf8: isSet(object.javaStringCheckUtf8)
-        ? globalThis.Boolean(object.javaStringCheckUtf8)
-        : isSet(object.java_string_check_utf8)
-        ? globalThis.Boolean(object.java_string_check_utf8)
-        : false,
-      optimizeFor: isSet(object.optimizeFor)
-        ? fileOptions_OptimizeModeFromJSON(object.optimizeFor)
-        : isSet(object.optimize_for)
-        ? fileOptions_OptimizeModeFromJSON(object.optimize_for)
-        : 1,
-      goPackage: isSet(object.goPackage)
-        ? globalThis.String(object.goPackage)
-        : isSet(object.go_package)
-        ? globalThis.String(object.go_package)
-        : "",
-      ccGenericServices: isSet(object.ccGenericServices)
-        ? globalThis.Boolean(object.ccGenericServices)
-        : isSet(object.cc_generic_services)
-        ? globalThis.Boolean(object.cc_generic_services)
-        : false,
-      javaGenericServices: isSet(object.javaGenericServices)
-        ? globalThis.Boolean(object.javaGenericServices)
-        : isSet(object.java_generic_services)
-        ? globalThis.Boolean(object.java_generic_services)
-        : false,
-      pyGenericServices: isSet(object.pyGenericServices)
-        ? globalThis.Boolean(object.pyGenericServices)
-        : isSet(object.py_generic_services)
-        ? globalThis.Boolean(object.py_generic_services)
-        : false,
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      ccEnableArenas: isSet(object.ccEnableArenas)
-        ? globalThis.Boolean(object.ccEnableArenas)
-        : isSet(object.cc_enable_arenas)
-        ? globalThis.Boolean(object.cc_enable_arenas)
-        : true,
-      objcClassPrefix: isSet(object.objcClassPrefix)
-        ? globalThis.String(object.objcClassPrefix)
-        : isSet(object.objc_class_prefix)
-        ? globalThis.String(object.objc_class_prefix)
-        : "",
-      csharpNamespace: isSet(object.csharpNamespace)
-        ? globalThis.String(object.csharpNamespace)
-        : isSet(object.csharp_namespace)
-        ? globalThis.String(object.csharp_namespace)
-        : "",
-      swiftPrefix: isSet(object.swiftPrefix)
-        ? globalThis.String(object.swiftPrefix)
-        : isSet(object.swift_prefix)
-        ? globalThis.String(object.swift_prefix)
-        : "",
-      phpClassPrefix: isSet(object.phpClassPrefix)
-        ? globalThis.String(object.phpClassPrefix)
-        : isSet(object.php_class_prefix)
-        ? globalThis.String(object.php_class_prefix)
-        : "",
-      phpNamespace: isSet(object.phpNamespace)
-        ? globalThis.String(object.phpNamespace)
-        : isSet(object.php_namespace)
-        ? globalThis.String(object.php_namespace)
-        : "",
-      phpMetadataNamespace: isSet(object.phpMetadataNamespace)
-        ? globalThis.String(object.phpMetadataNamespace)
-        : isSet(object.php_metadata_namespace)
-        ? globalThis.String(object.php_metadata_namespace)
-        : "",
-      rubyPackage: isSet(object.rubyPackage)
-        ? globalThis.String(object.rubyPackage)
-        : isSet(object.ruby_package)
-        ? globalThis.String(object.ruby_package)
-        : "",
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: FileOptions): unknown {
     const obj: any = {};
     if (message.javaPackage !== undefined && message.javaPackage !== "") {
@@ -5069,38 +4250,6 @@ export const MessageOptions: MessageFns<MessageOptions, "google.protobuf.Message
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MessageOptions {
-    return {
-      messageSetWireFormat: isSet(object.messageSetWireFormat)
-        ? globalThis.Boolean(object.messageSetWireFormat)
-        : isSet(object.message_set_wire_format)
-        ? globalThis.Boolean(object.message_set_wire_format)
-        : false,
-      noStandardDescriptorAccessor: isSet(object.noStandardDescriptorAccessor)
-        ? globalThis.Boolean(object.noStandardDescriptorAccessor)
-        : isSet(object.no_standard_descriptor_accessor)
-        ? globalThis.Boolean(object.no_standard_descriptor_accessor)
-        : false,
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      mapEntry: isSet(object.mapEntry)
-        ? globalThis.Boolean(object.mapEntry)
-        : isSet(object.map_entry)
-        ? globalThis.Boolean(object.map_entry)
-        : false,
-      deprecatedLegacyJsonFieldConflicts: isSet(object.deprecatedLegacyJsonFieldConflicts)
-        ? globalThis.Boolean(object.deprecatedLegacyJsonFieldConflicts)
-        : isSet(object.deprecated_legacy_json_field_conflicts)
-        ? globalThis.Boolean(object.deprecated_legacy_json_field_conflicts)
-        : false,
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: MessageOptions): unknown {
@@ -5364,47 +4513,6 @@ export const FieldOptions: MessageFns<FieldOptions, "google.protobuf.FieldOption
     }
   },
 
-  fromJSON(object: any): FieldOptions {
-    return {
-      ctype: isSet(object.ctype) ? fieldOptions_CTypeFromJSON(object.ctype) : 0,
-      packed: isSet(object.packed) ? globalThis.Boolean(object.packed) : false,
-      jstype: isSet(object.jstype) ? fieldOptions_JSTypeFromJSON(object.jstype) : 0,
-      lazy: isSet(object.lazy) ? globalThis.Boolean(object.lazy) : false,
-      unverifiedLazy: isSet(object.unverifiedLazy)
-        ? globalThis.Boolean(object.unverifiedLazy)
-        : isSet(object.unverified_lazy)
-        ? globalThis.Boolean(object.unverified_lazy)
-        : false,
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      weak: isSet(object.weak) ? globalThis.Boolean(object.weak) : false,
-      debugRedact: isSet(object.debugRedact)
-        ? globalThis.Boolean(object.debugRedact)
-        : isSet(object.debug_redact)
-        ? globalThis.Boolean(object.debug_redact)
-        : false,
-      retention: isSet(object.retention) ? fieldOptions_OptionRetentionFromJSON(object.retention) : 0,
-      targets: globalThis.Array.isArray(object?.targets)
-        ? object.targets.map((e: any) => fieldOptions_OptionTargetTypeFromJSON(e))
-        : [],
-      editionDefaults: globalThis.Array.isArray(object?.editionDefaults)
-        ? object.editionDefaults.map((e: any) => FieldOptions_EditionDefault.fromJSON(e))
-        : globalThis.Array.isArray(object?.edition_defaults)
-        ? object.edition_defaults.map((e: any) => FieldOptions_EditionDefault.fromJSON(e))
-        : [],
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      featureSupport: isSet(object.featureSupport)
-        ? FieldOptions_FeatureSupport.fromJSON(object.featureSupport)
-        : isSet(object.feature_support)
-        ? FieldOptions_FeatureSupport.fromJSON(object.feature_support)
-        : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: FieldOptions): unknown {
     const obj: any = {};
     if (message.ctype !== undefined && message.ctype !== 0) {
@@ -5540,13 +4648,6 @@ export const FieldOptions_EditionDefault: MessageFns<
     }
   },
 
-  fromJSON(object: any): FieldOptions_EditionDefault {
-    return {
-      edition: isSet(object.edition) ? editionFromJSON(object.edition) : 0,
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: FieldOptions_EditionDefault): unknown {
     const obj: any = {};
     if (message.edition !== undefined && message.edition !== 0) {
@@ -5663,36 +4764,6 @@ export const FieldOptions_FeatureSupport: MessageFns<
     }
   },
 
-  fromJSON(object: any): FieldOptions_FeatureSupport {
-    return {
-      editionIntroduced: isSet(object.editionIntroduced)
-        ? editionFromJSON(object.editionIntroduced)
-        : isSet(object.edition_introduced)
-        ? editionFromJSON(object.edition_introduced)
-        : 0,
-      editionDeprecated: isSet(object.editionDeprecated)
-        ? editionFromJSON(object.editionDeprecated)
-        : isSet(object.edition_deprecated)
-        ? editionFromJSON(object.edition_deprecated)
-        : 0,
-      deprecationWarning: isSet(object.deprecationWarning)
-        ? globalThis.String(object.deprecationWarning)
-        : isSet(object.deprecation_warning)
-        ? globalThis.String(object.deprecation_warning)
-        : "",
-      editionRemoved: isSet(object.editionRemoved)
-        ? editionFromJSON(object.editionRemoved)
-        : isSet(object.edition_removed)
-        ? editionFromJSON(object.edition_removed)
-        : 0,
-      removalError: isSet(object.removalError)
-        ? globalThis.String(object.removalError)
-        : isSet(object.removal_error)
-        ? globalThis.String(object.removal_error)
-        : "",
-    };
-  },
-
   toJSON(message: FieldOptions_FeatureSupport): unknown {
     const obj: any = {};
     if (message.editionIntroduced !== undefined && message.editionIntroduced !== 0) {
@@ -5783,17 +4854,6 @@ export const OneofOptions: MessageFns<OneofOptions, "google.protobuf.OneofOption
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OneofOptions {
-    return {
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: OneofOptions): unknown {
@@ -5917,28 +4977,6 @@ export const EnumOptions: MessageFns<EnumOptions, "google.protobuf.EnumOptions">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): EnumOptions {
-    return {
-      allowAlias: isSet(object.allowAlias)
-        ? globalThis.Boolean(object.allowAlias)
-        : isSet(object.allow_alias)
-        ? globalThis.Boolean(object.allow_alias)
-        : false,
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      deprecatedLegacyJsonFieldConflicts: isSet(object.deprecatedLegacyJsonFieldConflicts)
-        ? globalThis.Boolean(object.deprecatedLegacyJsonFieldConflicts)
-        : isSet(object.deprecated_legacy_json_field_conflicts)
-        ? globalThis.Boolean(object.deprecated_legacy_json_field_conflicts)
-        : false,
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: EnumOptions): unknown {
@@ -6076,28 +5114,6 @@ export const EnumValueOptions: MessageFns<EnumValueOptions, "google.protobuf.Enu
     }
   },
 
-  fromJSON(object: any): EnumValueOptions {
-    return {
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      debugRedact: isSet(object.debugRedact)
-        ? globalThis.Boolean(object.debugRedact)
-        : isSet(object.debug_redact)
-        ? globalThis.Boolean(object.debug_redact)
-        : false,
-      featureSupport: isSet(object.featureSupport)
-        ? FieldOptions_FeatureSupport.fromJSON(object.featureSupport)
-        : isSet(object.feature_support)
-        ? FieldOptions_FeatureSupport.fromJSON(object.feature_support)
-        : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: EnumValueOptions): unknown {
     const obj: any = {};
     if (message.deprecated !== undefined && message.deprecated !== false) {
@@ -6203,18 +5219,6 @@ export const ServiceOptions: MessageFns<ServiceOptions, "google.protobuf.Service
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ServiceOptions {
-    return {
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: ServiceOptions): unknown {
@@ -6323,23 +5327,6 @@ export const MethodOptions: MessageFns<MethodOptions, "google.protobuf.MethodOpt
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MethodOptions {
-    return {
-      deprecated: isSet(object.deprecated) ? globalThis.Boolean(object.deprecated) : false,
-      idempotencyLevel: isSet(object.idempotencyLevel)
-        ? methodOptions_IdempotencyLevelFromJSON(object.idempotencyLevel)
-        : isSet(object.idempotency_level)
-        ? methodOptions_IdempotencyLevelFromJSON(object.idempotency_level)
-        : 0,
-      features: isSet(object.features) ? FeatureSet.fromJSON(object.features) : undefined,
-      uninterpretedOption: globalThis.Array.isArray(object?.uninterpretedOption)
-        ? object.uninterpretedOption.map((e: any) => UninterpretedOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.uninterpreted_option)
-        ? object.uninterpreted_option.map((e: any) => UninterpretedOption.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: MethodOptions): unknown {
@@ -6495,44 +5482,6 @@ export const UninterpretedOption: MessageFns<UninterpretedOption, "google.protob
     }
   },
 
-  fromJSON(object: any): UninterpretedOption {
-    return {
-      name: globalThis.Array.isArray(object?.name)
-        ? object.name.map((e: any) => UninterpretedOption_NamePart.fromJSON(e))
-        : [],
-      identifierValue: isSet(object.identifierValue)
-        ? globalThis.String(object.identifierValue)
-        : isSet(object.identifier_value)
-        ? globalThis.String(object.identifier_value)
-        : "",
-      positiveIntValue: isSet(object.positiveIntValue)
-        ? globalThis.Number(object.positiveIntValue)
-        : isSet(object.positive_int_value)
-        ? globalThis.Number(object.positive_int_value)
-        : 0,
-      negativeIntValue: isSet(object.negativeIntValue)
-        ? globalThis.Number(object.negativeIntValue)
-        : isSet(object.negative_int_value)
-        ? globalThis.Number(object.negative_int_value)
-        : 0,
-      doubleValue: isSet(object.doubleValue)
-        ? globalThis.Number(object.doubleValue)
-        : isSet(object.double_value)
-        ? globalThis.Number(object.double_value)
-        : 0,
-      stringValue: isSet(object.stringValue)
-        ? Buffer.from(bytesFromBase64(object.stringValue))
-        : isSet(object.string_value)
-        ? Buffer.from(bytesFromBase64(object.string_value))
-        : Buffer.alloc(0),
-      aggregateValue: isSet(object.aggregateValue)
-        ? globalThis.String(object.aggregateValue)
-        : isSet(object.aggregate_value)
-        ? globalThis.String(object.aggregate_value)
-        : "",
-    };
-  },
-
   toJSON(message: UninterpretedOption): unknown {
     const obj: any = {};
     if (message.name?.length) {
@@ -6634,21 +5583,6 @@ export const UninterpretedOption_NamePart: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UninterpretedOption_NamePart {
-    return {
-      namePart: isSet(object.namePart)
-        ? globalThis.String(object.namePart)
-        : isSet(object.name_part)
-        ? globalThis.String(object.name_part)
-        : "",
-      isExtension: isSet(object.isExtension)
-        ? globalThis.Boolean(object.isExtension)
-        : isSet(object.is_extension)
-        ? globalThis.Boolean(object.is_extension)
-        : false,
-    };
   },
 
   toJSON(message: UninterpretedOption_NamePart): unknown {
@@ -6818,56 +5752,6 @@ export const FeatureSet: MessageFns<FeatureSet, "google.protobuf.FeatureSet"> = 
     }
   },
 
-  fromJSON(object: any): FeatureSet {
-    return {
-      fieldPresence: isSet(object.fieldPresence)
-        ? featureSet_FieldPresenceFromJSON(object.fieldPresence)
-        : isSet(object.field_presence)
-        ? featureSet_FieldPresenceFromJSON(object.field_presence)
-        : 0,
-      enumType: isSet(object.enumType)
-        ? featureSet_EnumTypeFromJSON(object.enumType)
-        : isSet(object.enum_type)
-        ? featureSet_EnumTypeFromJSON(object.enum_type)
-        : 0,
-      repeatedFieldEncoding: isSet(object.repeatedFieldEncoding)
-        ? featureSet_RepeatedFieldEncodingFromJSON(object.repeatedFieldEncoding)
-        : isSet(object.repeated_field_encoding)
-        ? featureSet_RepeatedFieldEncodingFromJSON(object.repeated_field_encoding)
-        : 0,
-      utf8Validation: isSet(object.utf8Validation)
-        ? featureSet_Utf8ValidationFromJSON(object.utf8Validation)
-        : isSet(object.utf8_validation)
-        ? featureSet_Utf8ValidationFromJSON(object.utf8_validation)
-        : 0,
-      messageEncoding: isSet(object.messageEncoding)
-        ? featureSet_MessageEncodingFromJSON(object.messageEncoding)
-        : isSet(object.message_encoding)
-        ? featureSet_MessageEncodingFromJSON(object.message_encoding)
-        : 0,
-      jsonFormat: isSet(object.jsonFormat)
-        ? featureSet_JsonFormatFromJSON(object.jsonFormat)
-        : isSet(object.json_format)
-        ? featureSet_JsonFormatFromJSON(object.json_format)
-        : 0,
-      enforceNamingStyle: isSet(object.enforceNamingStyle)
-        ? featureSet_EnforceNamingStyleFromJSON(object.enforceNamingStyle)
-        : isSet(object.enforce_naming_style)
-        ? featureSet_EnforceNamingStyleFromJSON(object.enforce_naming_style)
-        : 0,
-      defaultSymbolVisibility: isSet(object.defaultSymbolVisibility)
-        ? featureSet_VisibilityFeature_DefaultSymbolVisibilityFromJSON(object.defaultSymbolVisibility)
-        : isSet(object.default_symbol_visibility)
-        ? featureSet_VisibilityFeature_DefaultSymbolVisibilityFromJSON(object.default_symbol_visibility)
-        : 0,
-      enforceProtoLimits: isSet(object.enforceProtoLimits)
-        ? featureSet_ProtoLimitsFeature_EnforceProtoLimitsFromJSON(object.enforceProtoLimits)
-        : isSet(object.enforce_proto_limits)
-        ? featureSet_ProtoLimitsFeature_EnforceProtoLimitsFromJSON(object.enforce_proto_limits)
-        : 0,
-    };
-  },
-
   toJSON(message: FeatureSet): unknown {
     const obj: any = {};
     if (message.fieldPresence !== undefined && message.fieldPresence !== 0) {
@@ -6959,10 +5843,6 @@ export const FeatureSet_VisibilityFeature: MessageFns<
     }
   },
 
-  fromJSON(_: any): FeatureSet_VisibilityFeature {
-    return {};
-  },
-
   toJSON(_: FeatureSet_VisibilityFeature): unknown {
     const obj: any = {};
     return obj;
@@ -7014,10 +5894,6 @@ export const FeatureSet_ProtoLimitsFeature: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): FeatureSet_ProtoLimitsFeature {
-    return {};
   },
 
   toJSON(_: FeatureSet_ProtoLimitsFeature): unknown {
@@ -7101,24 +5977,6 @@ export const FeatureSetDefaults: MessageFns<FeatureSetDefaults, "google.protobuf
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FeatureSetDefaults {
-    return {
-      defaults: globalThis.Array.isArray(object?.defaults)
-        ? object.defaults.map((e: any) => FeatureSetDefaults_FeatureSetEditionDefault.fromJSON(e))
-        : [],
-      minimumEdition: isSet(object.minimumEdition)
-        ? editionFromJSON(object.minimumEdition)
-        : isSet(object.minimum_edition)
-        ? editionFromJSON(object.minimum_edition)
-        : 0,
-      maximumEdition: isSet(object.maximumEdition)
-        ? editionFromJSON(object.maximumEdition)
-        : isSet(object.maximum_edition)
-        ? editionFromJSON(object.maximum_edition)
-        : 0,
-    };
   },
 
   toJSON(message: FeatureSetDefaults): unknown {
@@ -7222,22 +6080,6 @@ export const FeatureSetDefaults_FeatureSetEditionDefault: MessageFns<
     }
   },
 
-  fromJSON(object: any): FeatureSetDefaults_FeatureSetEditionDefault {
-    return {
-      edition: isSet(object.edition) ? editionFromJSON(object.edition) : 0,
-      overridableFeatures: isSet(object.overridableFeatures)
-        ? FeatureSet.fromJSON(object.overridableFeatures)
-        : isSet(object.overridable_features)
-        ? FeatureSet.fromJSON(object.overridable_features)
-        : undefined,
-      fixedFeatures: isSet(object.fixedFeatures)
-        ? FeatureSet.fromJSON(object.fixedFeatures)
-        : isSet(object.fixed_features)
-        ? FeatureSet.fromJSON(object.fixed_features)
-        : undefined,
-    };
-  },
-
   toJSON(message: FeatureSetDefaults_FeatureSetEditionDefault): unknown {
     const obj: any = {};
     if (message.edition !== undefined && message.edition !== 0) {
@@ -7315,14 +6157,6 @@ export const SourceCodeInfo: MessageFns<SourceCodeInfo, "google.protobuf.SourceC
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SourceCodeInfo {
-    return {
-      location: globalThis.Array.isArray(object?.location)
-        ? object.location.map((e: any) => SourceCodeInfo_Location.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: SourceCodeInfo): unknown {
@@ -7462,28 +6296,6 @@ export const SourceCodeInfo_Location: MessageFns<SourceCodeInfo_Location, "googl
     }
   },
 
-  fromJSON(object: any): SourceCodeInfo_Location {
-    return {
-      path: globalThis.Array.isArray(object?.path) ? object.path.map((e: any) => globalThis.Number(e)) : [],
-      span: globalThis.Array.isArray(object?.span) ? object.span.map((e: any) => globalThis.Number(e)) : [],
-      leadingComments: isSet(object.leadingComments)
-        ? globalThis.String(object.leadingComments)
-        : isSet(object.leading_comments)
-        ? globalThis.String(object.leading_comments)
-        : "",
-      trailingComments: isSet(object.trailingComments)
-        ? globalThis.String(object.trailingComments)
-        : isSet(object.trailing_comments)
-        ? globalThis.String(object.trailing_comments)
-        : "",
-      leadingDetachedComments: globalThis.Array.isArray(object?.leadingDetachedComments)
-        ? object.leadingDetachedComments.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.leading_detached_comments)
-        ? object.leading_detached_comments.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: SourceCodeInfo_Location): unknown {
     const obj: any = {};
     if (message.path?.length) {
@@ -7563,14 +6375,6 @@ export const GeneratedCodeInfo: MessageFns<GeneratedCodeInfo, "google.protobuf.G
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GeneratedCodeInfo {
-    return {
-      annotation: globalThis.Array.isArray(object?.annotation)
-        ? object.annotation.map((e: any) => GeneratedCodeInfo_Annotation.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: GeneratedCodeInfo): unknown {
@@ -7699,20 +6503,6 @@ export const GeneratedCodeInfo_Annotation: MessageFns<
     }
   },
 
-  fromJSON(object: any): GeneratedCodeInfo_Annotation {
-    return {
-      path: globalThis.Array.isArray(object?.path) ? object.path.map((e: any) => globalThis.Number(e)) : [],
-      sourceFile: isSet(object.sourceFile)
-        ? globalThis.String(object.sourceFile)
-        : isSet(object.source_file)
-        ? globalThis.String(object.source_file)
-        : "",
-      begin: isSet(object.begin) ? globalThis.Number(object.begin) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-      semantic: isSet(object.semantic) ? generatedCodeInfo_Annotation_SemanticFromJSON(object.semantic) : 0,
-    };
-  },
-
   toJSON(message: GeneratedCodeInfo_Annotation): unknown {
     const obj: any = {};
     if (message.path?.length) {
@@ -7747,10 +6537,6 @@ export const GeneratedCodeInfo_Annotation: MessageFns<
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -7778,15 +6564,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

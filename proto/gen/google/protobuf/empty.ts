@@ -55,10 +55,6 @@ export const Empty: MessageFns<Empty, "google.protobuf.Empty"> = {
     }
   },
 
-  fromJSON(_: any): Empty {
-    return {};
-  },
-
   toJSON(_: Empty): unknown {
     const obj: any = {};
     return obj;
@@ -85,7 +81,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

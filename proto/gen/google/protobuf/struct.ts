@@ -23,16 +23,6 @@ export enum NullValue {
   NULL_VALUE = 0,
 }
 
-export function nullValueFromJSON(object: any): NullValue {
-  switch (object) {
-    case 0:
-    case "NULL_VALUE":
-      return NullValue.NULL_VALUE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum NullValue");
-  }
-}
-
 export function nullValueToJSON(object: NullValue): string {
   switch (object) {
     case NullValue.NULL_VALUE:
@@ -163,25 +153,6 @@ export const Struct: MessageFns<Struct, "google.protobuf.Struct"> & StructWrappe
     }
   },
 
-  fromJSON(object: any): Struct {
-    return {
-      fields: isObject(object.fields)
-        ? (globalThis.Object.entries(object.fields) as [string, any][]).reduce(
-          (acc: { [key: string]: any | undefined }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: value as any | undefined,
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
   toJSON(message: Struct): unknown {
     const obj: any = {};
     if (message.fields) {
@@ -291,13 +262,6 @@ export const Struct_FieldsEntry: MessageFns<Struct_FieldsEntry, "google.protobuf
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Struct_FieldsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object?.value) ? object.value : undefined,
-    };
   },
 
   toJSON(message: Struct_FieldsEntry): unknown {
@@ -431,41 +395,6 @@ export const Value: MessageFns<Value, "google.protobuf.Value"> & AnyValueWrapper
     }
   },
 
-  fromJSON(object: any): Value {
-    return {
-      nullValue: isSet(object.nullValue)
-        ? nullValueFromJSON(object.nullValue)
-        : isSet(object.null_value)
-        ? nullValueFromJSON(object.null_value)
-        : undefined,
-      numberValue: isSet(object.numberValue)
-        ? globalThis.Number(object.numberValue)
-        : isSet(object.number_value)
-        ? globalThis.Number(object.number_value)
-        : undefined,
-      stringValue: isSet(object.stringValue)
-        ? globalThis.String(object.stringValue)
-        : isSet(object.string_value)
-        ? globalThis.String(object.string_value)
-        : undefined,
-      boolValue: isSet(object.boolValue)
-        ? globalThis.Boolean(object.boolValue)
-        : isSet(object.bool_value)
-        ? globalThis.Boolean(object.bool_value)
-        : undefined,
-      structValue: isObject(object.structValue)
-        ? object.structValue
-        : isObject(object.struct_value)
-        ? object.struct_value
-        : undefined,
-      listValue: globalThis.Array.isArray(object.listValue)
-        ? [...object.listValue]
-        : globalThis.Array.isArray(object.list_value)
-        ? [...object.list_value]
-        : undefined,
-    };
-  },
-
   toJSON(message: Value): unknown {
     const obj: any = {};
     if (message.nullValue !== undefined) {
@@ -588,10 +517,6 @@ export const ListValue: MessageFns<ListValue, "google.protobuf.ListValue"> & Lis
     }
   },
 
-  fromJSON(object: any): ListValue {
-    return { values: globalThis.Array.isArray(object?.values) ? [...object.values] : [] };
-  },
-
   toJSON(message: ListValue): unknown {
     const obj: any = {};
     if (message.values?.length) {
@@ -636,19 +561,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -171,10 +171,6 @@ export const DoubleValue: MessageFns<DoubleValue, "google.protobuf.DoubleValue">
     }
   },
 
-  fromJSON(object: any): DoubleValue {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
-  },
-
   toJSON(message: DoubleValue): unknown {
     const obj: any = {};
     if (message.value !== 0) {
@@ -238,10 +234,6 @@ export const FloatValue: MessageFns<FloatValue, "google.protobuf.FloatValue"> = 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FloatValue {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
   },
 
   toJSON(message: FloatValue): unknown {
@@ -309,10 +301,6 @@ export const Int64Value: MessageFns<Int64Value, "google.protobuf.Int64Value"> = 
     }
   },
 
-  fromJSON(object: any): Int64Value {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
-  },
-
   toJSON(message: Int64Value): unknown {
     const obj: any = {};
     if (message.value !== 0) {
@@ -376,10 +364,6 @@ export const UInt64Value: MessageFns<UInt64Value, "google.protobuf.UInt64Value">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UInt64Value {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
   },
 
   toJSON(message: UInt64Value): unknown {
@@ -447,10 +431,6 @@ export const Int32Value: MessageFns<Int32Value, "google.protobuf.Int32Value"> = 
     }
   },
 
-  fromJSON(object: any): Int32Value {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
-  },
-
   toJSON(message: Int32Value): unknown {
     const obj: any = {};
     if (message.value !== 0) {
@@ -514,10 +494,6 @@ export const UInt32Value: MessageFns<UInt32Value, "google.protobuf.UInt32Value">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UInt32Value {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
   },
 
   toJSON(message: UInt32Value): unknown {
@@ -585,10 +561,6 @@ export const BoolValue: MessageFns<BoolValue, "google.protobuf.BoolValue"> = {
     }
   },
 
-  fromJSON(object: any): BoolValue {
-    return { value: isSet(object.value) ? globalThis.Boolean(object.value) : false };
-  },
-
   toJSON(message: BoolValue): unknown {
     const obj: any = {};
     if (message.value !== false) {
@@ -652,10 +624,6 @@ export const StringValue: MessageFns<StringValue, "google.protobuf.StringValue">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StringValue {
-    return { value: isSet(object.value) ? globalThis.String(object.value) : "" };
   },
 
   toJSON(message: StringValue): unknown {
@@ -723,10 +691,6 @@ export const BytesValue: MessageFns<BytesValue, "google.protobuf.BytesValue"> = 
     }
   },
 
-  fromJSON(object: any): BytesValue {
-    return { value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0) };
-  },
-
   toJSON(message: BytesValue): unknown {
     const obj: any = {};
     if (message.value.length !== 0) {
@@ -744,10 +708,6 @@ export const BytesValue: MessageFns<BytesValue, "google.protobuf.BytesValue"> = 
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
@@ -776,15 +736,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

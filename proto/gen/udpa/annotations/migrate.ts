@@ -78,10 +78,6 @@ export const MigrateAnnotation: MessageFns<MigrateAnnotation, "udpa.annotations.
     }
   },
 
-  fromJSON(object: any): MigrateAnnotation {
-    return { rename: isSet(object.rename) ? globalThis.String(object.rename) : "" };
-  },
-
   toJSON(message: MigrateAnnotation): unknown {
     const obj: any = {};
     if (message.rename !== "") {
@@ -158,17 +154,6 @@ export const FieldMigrateAnnotation: MessageFns<FieldMigrateAnnotation, "udpa.an
     }
   },
 
-  fromJSON(object: any): FieldMigrateAnnotation {
-    return {
-      rename: isSet(object.rename) ? globalThis.String(object.rename) : "",
-      oneofPromotion: isSet(object.oneofPromotion)
-        ? globalThis.String(object.oneofPromotion)
-        : isSet(object.oneof_promotion)
-        ? globalThis.String(object.oneof_promotion)
-        : "",
-    };
-  },
-
   toJSON(message: FieldMigrateAnnotation): unknown {
     const obj: any = {};
     if (message.rename !== "") {
@@ -238,16 +223,6 @@ export const FileMigrateAnnotation: MessageFns<FileMigrateAnnotation, "udpa.anno
     }
   },
 
-  fromJSON(object: any): FileMigrateAnnotation {
-    return {
-      moveToPackage: isSet(object.moveToPackage)
-        ? globalThis.String(object.moveToPackage)
-        : isSet(object.move_to_package)
-        ? globalThis.String(object.move_to_package)
-        : "",
-    };
-  },
-
   toJSON(message: FileMigrateAnnotation): unknown {
     const obj: any = {};
     if (message.moveToPackage !== "") {
@@ -274,15 +249,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

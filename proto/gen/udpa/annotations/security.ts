@@ -77,21 +77,6 @@ export const FieldSecurityAnnotation: MessageFns<FieldSecurityAnnotation, "udpa.
       }
     },
 
-    fromJSON(object: any): FieldSecurityAnnotation {
-      return {
-        configureForUntrustedDownstream: isSet(object.configureForUntrustedDownstream)
-          ? globalThis.Boolean(object.configureForUntrustedDownstream)
-          : isSet(object.configure_for_untrusted_downstream)
-          ? globalThis.Boolean(object.configure_for_untrusted_downstream)
-          : false,
-        configureForUntrustedUpstream: isSet(object.configureForUntrustedUpstream)
-          ? globalThis.Boolean(object.configureForUntrustedUpstream)
-          : isSet(object.configure_for_untrusted_upstream)
-          ? globalThis.Boolean(object.configure_for_untrusted_upstream)
-          : false,
-      };
-    },
-
     toJSON(message: FieldSecurityAnnotation): unknown {
       const obj: any = {};
       if (message.configureForUntrustedDownstream !== false) {
@@ -122,15 +107,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

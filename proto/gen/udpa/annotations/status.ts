@@ -21,25 +21,6 @@ export enum PackageVersionStatus {
   NEXT_MAJOR_VERSION_CANDIDATE = 3,
 }
 
-export function packageVersionStatusFromJSON(object: any): PackageVersionStatus {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return PackageVersionStatus.UNKNOWN;
-    case 1:
-    case "FROZEN":
-      return PackageVersionStatus.FROZEN;
-    case 2:
-    case "ACTIVE":
-      return PackageVersionStatus.ACTIVE;
-    case 3:
-    case "NEXT_MAJOR_VERSION_CANDIDATE":
-      return PackageVersionStatus.NEXT_MAJOR_VERSION_CANDIDATE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum PackageVersionStatus");
-  }
-}
-
 export function packageVersionStatusToJSON(object: PackageVersionStatus): string {
   switch (object) {
     case PackageVersionStatus.UNKNOWN:
@@ -120,21 +101,6 @@ export const StatusAnnotation: MessageFns<StatusAnnotation, "udpa.annotations.St
     }
   },
 
-  fromJSON(object: any): StatusAnnotation {
-    return {
-      workInProgress: isSet(object.workInProgress)
-        ? globalThis.Boolean(object.workInProgress)
-        : isSet(object.work_in_progress)
-        ? globalThis.Boolean(object.work_in_progress)
-        : false,
-      packageVersionStatus: isSet(object.packageVersionStatus)
-        ? packageVersionStatusFromJSON(object.packageVersionStatus)
-        : isSet(object.package_version_status)
-        ? packageVersionStatusFromJSON(object.package_version_status)
-        : 0,
-    };
-  },
-
   toJSON(message: StatusAnnotation): unknown {
     const obj: any = {};
     if (message.workInProgress !== false) {
@@ -165,15 +131,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

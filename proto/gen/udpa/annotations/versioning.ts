@@ -63,16 +63,6 @@ export const VersioningAnnotation: MessageFns<VersioningAnnotation, "udpa.annota
     }
   },
 
-  fromJSON(object: any): VersioningAnnotation {
-    return {
-      previousMessageType: isSet(object.previousMessageType)
-        ? globalThis.String(object.previousMessageType)
-        : isSet(object.previous_message_type)
-        ? globalThis.String(object.previous_message_type)
-        : "",
-    };
-  },
-
   toJSON(message: VersioningAnnotation): unknown {
     const obj: any = {};
     if (message.previousMessageType !== "") {
@@ -99,15 +89,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -1,9 +1,10 @@
 /**
  * The API server connection {@link KubeClient} sends through: an endpoint loaded from a kubeconfig or the
- * in-cluster environment, one keep-alive node:https Agent per TLS identity (ADR 0016: one connection pool, not one per request)
- * and the authentication headers. The identity (server and TLS material, file contents read at load) is
+ * in-cluster environment, two keep-alive node:https Agents per TLS identity sharing one TLS context (ADR 0016: a
+ * connection pool, not a connection per request; ADR 0036: at most 16 connections but for watches and urgent
+ * requests) and the authentication headers. The identity (server and TLS material, file contents read at load) is
  * computed once per (re)load, never per request; {@link KubeConfig.reload} reads the source again, e.g. after a
- * 401, and replaces the Agent only when the identity changed (the old one closes once its requests ended).
+ * 401, and replaces the Agents only when the identity changed (the old ones close once their requests ended).
  * A token file (in-cluster, or a user's `tokenFile`) is read again when its last reading is a minute old, as
  * client-go does for rotated ServiceAccount tokens; an exec plugin's token is used until it expires (or a 401),
  * and the plugin runs asynchronously: from {@link EXEC_REFRESH_AHEAD_MS} before the expiry, in the background while
@@ -110,8 +111,8 @@ export class KubeConfig {
   }
 
   /**
-   * The Agent of a request: `watch` for a watch (a connection held for the stream's life), `request` for any
-   * other; the same two while the TLS identity is unchanged (see {@link REQUEST_CONNECTIONS}).
+   * The Agent of a request: `unbounded` for a watch (a connection held for the stream's life) or an urgent request,
+   * `bounded` for any other; the same two while the TLS identity is unchanged (see {@link REQUEST_CONNECTIONS}).
    */
   dispatcher(use: keyof Agents): HttpAgent {
     return this.agents[use];
@@ -154,8 +155,8 @@ export class KubeConfig {
       const old = this.agents;
       this.agents = agents;
       this.identity = identity;
-      retire(old.request);
-      retire(old.watch);
+      retire(old.bounded);
+      retire(old.unbounded);
     }
     this.endpoint = next;
     const auth = next.auth;
@@ -170,8 +171,8 @@ export class KubeConfig {
 
   /** Closes the Agents' connections (requests in progress, watches included, are cut). */
   close(): void {
-    this.agents.request.destroy();
-    this.agents.watch.destroy();
+    this.agents.bounded.destroy();
+    this.agents.unbounded.destroy();
   }
 
   /**
@@ -229,24 +230,24 @@ export class KubeConfig {
 }
 
 /**
- * Connections the requests other than watches share at most. Without a bound, a pass's burst of status writes
- * (1,000 routes attached) opened a TLS connection per write, ~480 at once, each with its own handshake on both
- * sides and ~80 KiB of OpenSSL and socket buffers in the controller, and up to 256 stayed open idle afterwards
- * (node's `maxFreeSockets`): ~40 MiB of the controller's RSS at rest (heaptrack, ADR 0036). Requests beyond it
- * wait in the Agent's queue, in order.
+ * Connections the requests other than watches and urgent ones share at most. Without a bound, a pass's burst of
+ * status writes (1,000 routes attached) opened a TLS connection per write, ~480 at once, each with its own handshake
+ * on both sides and ~80 KiB of OpenSSL and socket buffers in the controller, and up to 256 stayed open idle
+ * afterwards (node's `maxFreeSockets`): ~30 MiB of the controller's RSS at rest (heaptrack, ADR 0036). Requests
+ * beyond it wait in the Agent's queue, in order.
  */
 export const REQUEST_CONNECTIONS = 16;
 
 /**
- * An endpoint's two Agents. A watch holds its connection until the stream ends, so watches have their own,
- * unbounded Agent (one connection per watched kind): in the bounded one, as many watches as
- * {@link REQUEST_CONNECTIONS} would leave no connection for the rest.
+ * An endpoint's two Agents. A watch holds its connection until the stream ends, so watches go through the unbounded
+ * one (one connection per watched kind): in the bounded one, as many watches as {@link REQUEST_CONNECTIONS} would
+ * leave no connection for the rest. Urgent requests (the Lease's) go there too, so as not to queue.
  */
 export interface Agents {
-  /** Every request but watches: at most {@link REQUEST_CONNECTIONS} connections, kept alive. */
-  readonly request: HttpAgent;
-  /** Watches: one connection each, kept alive for the next watch. */
-  readonly watch: HttpAgent;
+  /** Every request but watches and urgent ones: at most {@link REQUEST_CONNECTIONS} connections, kept alive. */
+  readonly bounded: HttpAgent;
+  /** Watches and urgent requests: a connection each, kept alive for the next. */
+  readonly unbounded: HttpAgent;
 }
 
 /**
@@ -270,7 +271,7 @@ function agentsOf(e: KubeEndpoint): Agents {
       ? new HttpAgent({ keepAlive: true, ...limits })
       : new HttpsAgent({ keepAlive: true, ...limits, ...connection, secureContext });
   };
-  return { request: agent(true), watch: agent(false) };
+  return { bounded: agent(true), unbounded: agent(false) };
 }
 
 /**

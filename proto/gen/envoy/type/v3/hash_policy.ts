@@ -91,21 +91,6 @@ export const HashPolicy: MessageFns<HashPolicy, "envoy.type.v3.HashPolicy"> = {
     }
   },
 
-  fromJSON(object: any): HashPolicy {
-    return {
-      sourceIp: isSet(object.sourceIp)
-        ? HashPolicy_SourceIp.fromJSON(object.sourceIp)
-        : isSet(object.source_ip)
-        ? HashPolicy_SourceIp.fromJSON(object.source_ip)
-        : undefined,
-      filterState: isSet(object.filterState)
-        ? HashPolicy_FilterState.fromJSON(object.filterState)
-        : isSet(object.filter_state)
-        ? HashPolicy_FilterState.fromJSON(object.filter_state)
-        : undefined,
-    };
-  },
-
   toJSON(message: HashPolicy): unknown {
     const obj: any = {};
     if (message.sourceIp !== undefined) {
@@ -166,10 +151,6 @@ export const HashPolicy_SourceIp: MessageFns<HashPolicy_SourceIp, "envoy.type.v3
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): HashPolicy_SourceIp {
-    return {};
   },
 
   toJSON(_: HashPolicy_SourceIp): unknown {
@@ -233,10 +214,6 @@ export const HashPolicy_FilterState: MessageFns<HashPolicy_FilterState, "envoy.t
     }
   },
 
-  fromJSON(object: any): HashPolicy_FilterState {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
-  },
-
   toJSON(message: HashPolicy_FilterState): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -263,15 +240,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -17,22 +17,6 @@ export enum CodecClientType {
   HTTP3 = 2,
 }
 
-export function codecClientTypeFromJSON(object: any): CodecClientType {
-  switch (object) {
-    case 0:
-    case "HTTP1":
-      return CodecClientType.HTTP1;
-    case 1:
-    case "HTTP2":
-      return CodecClientType.HTTP2;
-    case 2:
-    case "HTTP3":
-      return CodecClientType.HTTP3;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CodecClientType");
-  }
-}
-
 export function codecClientTypeToJSON(object: CodecClientType): string {
   switch (object) {
     case CodecClientType.HTTP1:

@@ -131,184 +131,6 @@ export enum StatusCode {
   NetworkAuthenticationRequired = 511,
 }
 
-export function statusCodeFromJSON(object: any): StatusCode {
-  switch (object) {
-    case 0:
-    case "Empty":
-      return StatusCode.Empty;
-    case 100:
-    case "Continue":
-      return StatusCode.Continue;
-    case 200:
-    case "OK":
-      return StatusCode.OK;
-    case 201:
-    case "Created":
-      return StatusCode.Created;
-    case 202:
-    case "Accepted":
-      return StatusCode.Accepted;
-    case 203:
-    case "NonAuthoritativeInformation":
-      return StatusCode.NonAuthoritativeInformation;
-    case 204:
-    case "NoContent":
-      return StatusCode.NoContent;
-    case 205:
-    case "ResetContent":
-      return StatusCode.ResetContent;
-    case 206:
-    case "PartialContent":
-      return StatusCode.PartialContent;
-    case 207:
-    case "MultiStatus":
-      return StatusCode.MultiStatus;
-    case 208:
-    case "AlreadyReported":
-      return StatusCode.AlreadyReported;
-    case 226:
-    case "IMUsed":
-      return StatusCode.IMUsed;
-    case 300:
-    case "MultipleChoices":
-      return StatusCode.MultipleChoices;
-    case 301:
-    case "MovedPermanently":
-      return StatusCode.MovedPermanently;
-    case 302:
-    case "Found":
-      return StatusCode.Found;
-    case 303:
-    case "SeeOther":
-      return StatusCode.SeeOther;
-    case 304:
-    case "NotModified":
-      return StatusCode.NotModified;
-    case 305:
-    case "UseProxy":
-      return StatusCode.UseProxy;
-    case 307:
-    case "TemporaryRedirect":
-      return StatusCode.TemporaryRedirect;
-    case 308:
-    case "PermanentRedirect":
-      return StatusCode.PermanentRedirect;
-    case 400:
-    case "BadRequest":
-      return StatusCode.BadRequest;
-    case 401:
-    case "Unauthorized":
-      return StatusCode.Unauthorized;
-    case 402:
-    case "PaymentRequired":
-      return StatusCode.PaymentRequired;
-    case 403:
-    case "Forbidden":
-      return StatusCode.Forbidden;
-    case 404:
-    case "NotFound":
-      return StatusCode.NotFound;
-    case 405:
-    case "MethodNotAllowed":
-      return StatusCode.MethodNotAllowed;
-    case 406:
-    case "NotAcceptable":
-      return StatusCode.NotAcceptable;
-    case 407:
-    case "ProxyAuthenticationRequired":
-      return StatusCode.ProxyAuthenticationRequired;
-    case 408:
-    case "RequestTimeout":
-      return StatusCode.RequestTimeout;
-    case 409:
-    case "Conflict":
-      return StatusCode.Conflict;
-    case 410:
-    case "Gone":
-      return StatusCode.Gone;
-    case 411:
-    case "LengthRequired":
-      return StatusCode.LengthRequired;
-    case 412:
-    case "PreconditionFailed":
-      return StatusCode.PreconditionFailed;
-    case 413:
-    case "PayloadTooLarge":
-      return StatusCode.PayloadTooLarge;
-    case 414:
-    case "URITooLong":
-      return StatusCode.URITooLong;
-    case 415:
-    case "UnsupportedMediaType":
-      return StatusCode.UnsupportedMediaType;
-    case 416:
-    case "RangeNotSatisfiable":
-      return StatusCode.RangeNotSatisfiable;
-    case 417:
-    case "ExpectationFailed":
-      return StatusCode.ExpectationFailed;
-    case 421:
-    case "MisdirectedRequest":
-      return StatusCode.MisdirectedRequest;
-    case 422:
-    case "UnprocessableEntity":
-      return StatusCode.UnprocessableEntity;
-    case 423:
-    case "Locked":
-      return StatusCode.Locked;
-    case 424:
-    case "FailedDependency":
-      return StatusCode.FailedDependency;
-    case 426:
-    case "UpgradeRequired":
-      return StatusCode.UpgradeRequired;
-    case 428:
-    case "PreconditionRequired":
-      return StatusCode.PreconditionRequired;
-    case 429:
-    case "TooManyRequests":
-      return StatusCode.TooManyRequests;
-    case 431:
-    case "RequestHeaderFieldsTooLarge":
-      return StatusCode.RequestHeaderFieldsTooLarge;
-    case 500:
-    case "InternalServerError":
-      return StatusCode.InternalServerError;
-    case 501:
-    case "NotImplemented":
-      return StatusCode.NotImplemented;
-    case 502:
-    case "BadGateway":
-      return StatusCode.BadGateway;
-    case 503:
-    case "ServiceUnavailable":
-      return StatusCode.ServiceUnavailable;
-    case 504:
-    case "GatewayTimeout":
-      return StatusCode.GatewayTimeout;
-    case 505:
-    case "HTTPVersionNotSupported":
-      return StatusCode.HTTPVersionNotSupported;
-    case 506:
-    case "VariantAlsoNegotiates":
-      return StatusCode.VariantAlsoNegotiates;
-    case 507:
-    case "InsufficientStorage":
-      return StatusCode.InsufficientStorage;
-    case 508:
-    case "LoopDetected":
-      return StatusCode.LoopDetected;
-    case 510:
-    case "NotExtended":
-      return StatusCode.NotExtended;
-    case 511:
-    case "NetworkAuthenticationRequired":
-      return StatusCode.NetworkAuthenticationRequired;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum StatusCode");
-  }
-}
-
 export function statusCodeToJSON(object: StatusCode): string {
   switch (object) {
     case StatusCode.Empty:
@@ -483,10 +305,6 @@ export const HttpStatus: MessageFns<HttpStatus, "envoy.type.v3.HttpStatus"> = {
     }
   },
 
-  fromJSON(object: any): HttpStatus {
-    return { code: isSet(object.code) ? statusCodeFromJSON(object.code) : 0 };
-  },
-
   toJSON(message: HttpStatus): unknown {
     const obj: any = {};
     if (message.code !== 0) {
@@ -513,15 +331,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -52,22 +52,6 @@ export enum FractionalPercent_DenominatorType {
   MILLION = 2,
 }
 
-export function fractionalPercent_DenominatorTypeFromJSON(object: any): FractionalPercent_DenominatorType {
-  switch (object) {
-    case 0:
-    case "HUNDRED":
-      return FractionalPercent_DenominatorType.HUNDRED;
-    case 1:
-    case "TEN_THOUSAND":
-      return FractionalPercent_DenominatorType.TEN_THOUSAND;
-    case 2:
-    case "MILLION":
-      return FractionalPercent_DenominatorType.MILLION;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FractionalPercent_DenominatorType");
-  }
-}
-
 export function fractionalPercent_DenominatorTypeToJSON(object: FractionalPercent_DenominatorType): string {
   switch (object) {
     case FractionalPercent_DenominatorType.HUNDRED:
@@ -126,10 +110,6 @@ export const Percent: MessageFns<Percent, "envoy.type.v3.Percent"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Percent {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
   },
 
   toJSON(message: Percent): unknown {
@@ -208,13 +188,6 @@ export const FractionalPercent: MessageFns<FractionalPercent, "envoy.type.v3.Fra
     }
   },
 
-  fromJSON(object: any): FractionalPercent {
-    return {
-      numerator: isSet(object.numerator) ? globalThis.Number(object.numerator) : 0,
-      denominator: isSet(object.denominator) ? fractionalPercent_DenominatorTypeFromJSON(object.denominator) : 0,
-    };
-  },
-
   toJSON(message: FractionalPercent): unknown {
     const obj: any = {};
     if (message.numerator !== 0) {
@@ -249,15 +222,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

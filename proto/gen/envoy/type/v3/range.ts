@@ -98,13 +98,6 @@ export const Int64Range: MessageFns<Int64Range, "envoy.type.v3.Int64Range"> = {
     }
   },
 
-  fromJSON(object: any): Int64Range {
-    return {
-      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-    };
-  },
-
   toJSON(message: Int64Range): unknown {
     const obj: any = {};
     if (message.start !== 0) {
@@ -183,13 +176,6 @@ export const Int32Range: MessageFns<Int32Range, "envoy.type.v3.Int32Range"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Int32Range {
-    return {
-      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-    };
   },
 
   toJSON(message: Int32Range): unknown {
@@ -272,13 +258,6 @@ export const DoubleRange: MessageFns<DoubleRange, "envoy.type.v3.DoubleRange"> =
     }
   },
 
-  fromJSON(object: any): DoubleRange {
-    return {
-      start: isSet(object.start) ? globalThis.Number(object.start) : 0,
-      end: isSet(object.end) ? globalThis.Number(object.end) : 0,
-    };
-  },
-
   toJSON(message: DoubleRange): unknown {
     const obj: any = {};
     if (message.start !== 0) {
@@ -324,15 +303,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

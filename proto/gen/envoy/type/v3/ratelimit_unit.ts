@@ -24,34 +24,6 @@ export enum RateLimitUnit {
   YEAR = 6,
 }
 
-export function rateLimitUnitFromJSON(object: any): RateLimitUnit {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return RateLimitUnit.UNKNOWN;
-    case 1:
-    case "SECOND":
-      return RateLimitUnit.SECOND;
-    case 2:
-    case "MINUTE":
-      return RateLimitUnit.MINUTE;
-    case 3:
-    case "HOUR":
-      return RateLimitUnit.HOUR;
-    case 4:
-    case "DAY":
-      return RateLimitUnit.DAY;
-    case 5:
-    case "MONTH":
-      return RateLimitUnit.MONTH;
-    case 6:
-    case "YEAR":
-      return RateLimitUnit.YEAR;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RateLimitUnit");
-  }
-}
-
 export function rateLimitUnitToJSON(object: RateLimitUnit): string {
   switch (object) {
     case RateLimitUnit.UNKNOWN:

@@ -87,22 +87,6 @@ export const SemanticVersion: MessageFns<SemanticVersion, "envoy.type.v3.Semanti
     }
   },
 
-  fromJSON(object: any): SemanticVersion {
-    return {
-      majorNumber: isSet(object.majorNumber)
-        ? globalThis.Number(object.majorNumber)
-        : isSet(object.major_number)
-        ? globalThis.Number(object.major_number)
-        : 0,
-      minorNumber: isSet(object.minorNumber)
-        ? globalThis.Number(object.minorNumber)
-        : isSet(object.minor_number)
-        ? globalThis.Number(object.minor_number)
-        : 0,
-      patch: isSet(object.patch) ? globalThis.Number(object.patch) : 0,
-    };
-  },
-
   toJSON(message: SemanticVersion): unknown {
     const obj: any = {};
     if (message.majorNumber !== 0) {
@@ -137,15 +121,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -100,26 +100,6 @@ export const TokenBucket: MessageFns<TokenBucket, "envoy.type.v3.TokenBucket"> =
     }
   },
 
-  fromJSON(object: any): TokenBucket {
-    return {
-      maxTokens: isSet(object.maxTokens)
-        ? globalThis.Number(object.maxTokens)
-        : isSet(object.max_tokens)
-        ? globalThis.Number(object.max_tokens)
-        : 0,
-      tokensPerFill: isSet(object.tokensPerFill)
-        ? Number(object.tokensPerFill)
-        : isSet(object.tokens_per_fill)
-        ? Number(object.tokens_per_fill)
-        : undefined,
-      fillInterval: isSet(object.fillInterval)
-        ? Duration.fromJSON(object.fillInterval)
-        : isSet(object.fill_interval)
-        ? Duration.fromJSON(object.fill_interval)
-        : undefined,
-    };
-  },
-
   toJSON(message: TokenBucket): unknown {
     const obj: any = {};
     if (message.maxTokens !== 0) {
@@ -156,15 +136,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -21,25 +21,6 @@ export enum PackageVersionStatus {
   NEXT_MAJOR_VERSION_CANDIDATE = 3,
 }
 
-export function packageVersionStatusFromJSON(object: any): PackageVersionStatus {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return PackageVersionStatus.UNKNOWN;
-    case 1:
-    case "FROZEN":
-      return PackageVersionStatus.FROZEN;
-    case 2:
-    case "ACTIVE":
-      return PackageVersionStatus.ACTIVE;
-    case 3:
-    case "NEXT_MAJOR_VERSION_CANDIDATE":
-      return PackageVersionStatus.NEXT_MAJOR_VERSION_CANDIDATE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum PackageVersionStatus");
-  }
-}
-
 export function packageVersionStatusToJSON(object: PackageVersionStatus): string {
   switch (object) {
     case PackageVersionStatus.UNKNOWN:
@@ -124,16 +105,6 @@ export const FileStatusAnnotation: MessageFns<FileStatusAnnotation, "xds.annotat
     }
   },
 
-  fromJSON(object: any): FileStatusAnnotation {
-    return {
-      workInProgress: isSet(object.workInProgress)
-        ? globalThis.Boolean(object.workInProgress)
-        : isSet(object.work_in_progress)
-        ? globalThis.Boolean(object.work_in_progress)
-        : false,
-    };
-  },
-
   toJSON(message: FileStatusAnnotation): unknown {
     const obj: any = {};
     if (message.workInProgress !== false) {
@@ -202,16 +173,6 @@ export const MessageStatusAnnotation: MessageFns<
     }
   },
 
-  fromJSON(object: any): MessageStatusAnnotation {
-    return {
-      workInProgress: isSet(object.workInProgress)
-        ? globalThis.Boolean(object.workInProgress)
-        : isSet(object.work_in_progress)
-        ? globalThis.Boolean(object.work_in_progress)
-        : false,
-    };
-  },
-
   toJSON(message: MessageStatusAnnotation): unknown {
     const obj: any = {};
     if (message.workInProgress !== false) {
@@ -275,16 +236,6 @@ export const FieldStatusAnnotation: MessageFns<FieldStatusAnnotation, "xds.annot
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FieldStatusAnnotation {
-    return {
-      workInProgress: isSet(object.workInProgress)
-        ? globalThis.Boolean(object.workInProgress)
-        : isSet(object.work_in_progress)
-        ? globalThis.Boolean(object.work_in_progress)
-        : false,
-    };
   },
 
   toJSON(message: FieldStatusAnnotation): unknown {
@@ -363,21 +314,6 @@ export const StatusAnnotation: MessageFns<StatusAnnotation, "xds.annotations.v3.
     }
   },
 
-  fromJSON(object: any): StatusAnnotation {
-    return {
-      workInProgress: isSet(object.workInProgress)
-        ? globalThis.Boolean(object.workInProgress)
-        : isSet(object.work_in_progress)
-        ? globalThis.Boolean(object.work_in_progress)
-        : false,
-      packageVersionStatus: isSet(object.packageVersionStatus)
-        ? packageVersionStatusFromJSON(object.packageVersionStatus)
-        : isSet(object.package_version_status)
-        ? packageVersionStatusFromJSON(object.package_version_status)
-        : 0,
-    };
-  },
-
   toJSON(message: StatusAnnotation): unknown {
     const obj: any = {};
     if (message.workInProgress !== false) {
@@ -408,15 +344,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

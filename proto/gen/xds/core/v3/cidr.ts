@@ -77,21 +77,6 @@ export const CidrRange: MessageFns<CidrRange, "xds.core.v3.CidrRange"> = {
     }
   },
 
-  fromJSON(object: any): CidrRange {
-    return {
-      addressPrefix: isSet(object.addressPrefix)
-        ? globalThis.String(object.addressPrefix)
-        : isSet(object.address_prefix)
-        ? globalThis.String(object.address_prefix)
-        : "",
-      prefixLen: isSet(object.prefixLen)
-        ? Number(object.prefixLen)
-        : isSet(object.prefix_len)
-        ? Number(object.prefix_len)
-        : undefined,
-    };
-  },
-
   toJSON(message: CidrRange): unknown {
     const obj: any = {};
     if (message.addressPrefix !== "") {
@@ -122,15 +107,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -105,17 +105,6 @@ export const CollectionEntry: MessageFns<CollectionEntry, "xds.core.v3.Collectio
     }
   },
 
-  fromJSON(object: any): CollectionEntry {
-    return {
-      locator: isSet(object.locator) ? ResourceLocator.fromJSON(object.locator) : undefined,
-      inlineEntry: isSet(object.inlineEntry)
-        ? CollectionEntry_InlineEntry.fromJSON(object.inlineEntry)
-        : isSet(object.inline_entry)
-        ? CollectionEntry_InlineEntry.fromJSON(object.inline_entry)
-        : undefined,
-    };
-  },
-
   toJSON(message: CollectionEntry): unknown {
     const obj: any = {};
     if (message.locator !== undefined) {
@@ -214,14 +203,6 @@ export const CollectionEntry_InlineEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): CollectionEntry_InlineEntry {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      resource: isSet(object.resource) ? Any.fromJSON(object.resource) : undefined,
-    };
-  },
-
   toJSON(message: CollectionEntry_InlineEntry): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -258,15 +239,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -75,25 +75,6 @@ export const ContextParams: MessageFns<ContextParams, "xds.core.v3.ContextParams
     }
   },
 
-  fromJSON(object: any): ContextParams {
-    return {
-      params: isObject(object.params)
-        ? (globalThis.Object.entries(object.params) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
   toJSON(message: ContextParams): unknown {
     const obj: any = {};
     if (message.params) {
@@ -185,13 +166,6 @@ export const ContextParams_ParamsEntry: MessageFns<ContextParams_ParamsEntry, "x
       }
     },
 
-    fromJSON(object: any): ContextParams_ParamsEntry {
-      return {
-        key: isSet(object.key) ? globalThis.String(object.key) : "",
-        value: isSet(object.value) ? globalThis.String(object.value) : "",
-      };
-    },
-
     toJSON(message: ContextParams_ParamsEntry): unknown {
       const obj: any = {};
       if (message.key !== "") {
@@ -222,19 +196,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -71,22 +71,6 @@ export enum ResourceLocator_Scheme {
   FILE = 2,
 }
 
-export function resourceLocator_SchemeFromJSON(object: any): ResourceLocator_Scheme {
-  switch (object) {
-    case 0:
-    case "XDSTP":
-      return ResourceLocator_Scheme.XDSTP;
-    case 1:
-    case "HTTP":
-      return ResourceLocator_Scheme.HTTP;
-    case 2:
-    case "FILE":
-      return ResourceLocator_Scheme.FILE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ResourceLocator_Scheme");
-  }
-}
-
 export function resourceLocator_SchemeToJSON(object: ResourceLocator_Scheme): string {
   switch (object) {
     case ResourceLocator_Scheme.XDSTP:
@@ -249,27 +233,6 @@ export const ResourceLocator: MessageFns<ResourceLocator, "xds.core.v3.ResourceL
     }
   },
 
-  fromJSON(object: any): ResourceLocator {
-    return {
-      scheme: isSet(object.scheme) ? resourceLocator_SchemeFromJSON(object.scheme) : 0,
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
-      resourceType: isSet(object.resourceType)
-        ? globalThis.String(object.resourceType)
-        : isSet(object.resource_type)
-        ? globalThis.String(object.resource_type)
-        : "",
-      exactContext: isSet(object.exactContext)
-        ? ContextParams.fromJSON(object.exactContext)
-        : isSet(object.exact_context)
-        ? ContextParams.fromJSON(object.exact_context)
-        : undefined,
-      directives: globalThis.Array.isArray(object?.directives)
-        ? object.directives.map((e: any) => ResourceLocator_Directive.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ResourceLocator): unknown {
     const obj: any = {};
     if (message.scheme !== 0) {
@@ -369,13 +332,6 @@ export const ResourceLocator_Directive: MessageFns<ResourceLocator_Directive, "x
       }
     },
 
-    fromJSON(object: any): ResourceLocator_Directive {
-      return {
-        alt: isSet(object.alt) ? ResourceLocator.fromJSON(object.alt) : undefined,
-        entry: isSet(object.entry) ? globalThis.String(object.entry) : undefined,
-      };
-    },
-
     toJSON(message: ResourceLocator_Directive): unknown {
       const obj: any = {};
       if (message.alt !== undefined) {
@@ -408,15 +364,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

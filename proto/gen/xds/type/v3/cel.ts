@@ -162,31 +162,6 @@ export const CelExpression: MessageFns<CelExpression, "xds.type.v3.CelExpression
     }
   },
 
-  fromJSON(object: any): CelExpression {
-    return {
-      parsedExpr: isSet(object.parsedExpr)
-        ? ParsedExpr.fromJSON(object.parsedExpr)
-        : isSet(object.parsed_expr)
-        ? ParsedExpr.fromJSON(object.parsed_expr)
-        : undefined,
-      checkedExpr: isSet(object.checkedExpr)
-        ? CheckedExpr.fromJSON(object.checkedExpr)
-        : isSet(object.checked_expr)
-        ? CheckedExpr.fromJSON(object.checked_expr)
-        : undefined,
-      celExprParsed: isSet(object.celExprParsed)
-        ? ParsedExpr1.fromJSON(object.celExprParsed)
-        : isSet(object.cel_expr_parsed)
-        ? ParsedExpr1.fromJSON(object.cel_expr_parsed)
-        : undefined,
-      celExprChecked: isSet(object.celExprChecked)
-        ? CheckedExpr2.fromJSON(object.celExprChecked)
-        : isSet(object.cel_expr_checked)
-        ? CheckedExpr2.fromJSON(object.cel_expr_checked)
-        : undefined,
-    };
-  },
-
   toJSON(message: CelExpression): unknown {
     const obj: any = {};
     if (message.parsedExpr !== undefined) {
@@ -283,21 +258,6 @@ export const CelExtractString: MessageFns<CelExtractString, "xds.type.v3.CelExtr
     }
   },
 
-  fromJSON(object: any): CelExtractString {
-    return {
-      exprExtract: isSet(object.exprExtract)
-        ? CelExpression.fromJSON(object.exprExtract)
-        : isSet(object.expr_extract)
-        ? CelExpression.fromJSON(object.expr_extract)
-        : undefined,
-      defaultValue: isSet(object.defaultValue)
-        ? String(object.defaultValue)
-        : isSet(object.default_value)
-        ? String(object.default_value)
-        : undefined,
-    };
-  },
-
   toJSON(message: CelExtractString): unknown {
     const obj: any = {};
     if (message.exprExtract !== undefined) {
@@ -330,15 +290,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

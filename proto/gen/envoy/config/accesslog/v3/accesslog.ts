@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../google/protobuf/any";
 import { BoolValue } from "../../../../google/protobuf/wrappers";
-import { AccessLogType, accessLogTypeFromJSON, accessLogTypeToJSON } from "../../../data/accesslog/v3/accesslog";
+import { AccessLogType, accessLogTypeToJSON } from "../../../data/accesslog/v3/accesslog";
 import { MetadataMatcher } from "../../../type/matcher/v3/metadata";
 import { FractionalPercent } from "../../../type/v3/percent";
 import { RuntimeUInt32 } from "../../core/v3/base";
@@ -96,25 +96,6 @@ export enum ComparisonFilter_Op {
   LE = 2,
   /** NE - != */
   NE = 3,
-}
-
-export function comparisonFilter_OpFromJSON(object: any): ComparisonFilter_Op {
-  switch (object) {
-    case 0:
-    case "EQ":
-      return ComparisonFilter_Op.EQ;
-    case 1:
-    case "GE":
-      return ComparisonFilter_Op.GE;
-    case 2:
-    case "LE":
-      return ComparisonFilter_Op.LE;
-    case 3:
-    case "NE":
-      return ComparisonFilter_Op.NE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ComparisonFilter_Op");
-  }
 }
 
 export function comparisonFilter_OpToJSON(object: ComparisonFilter_Op): string {
@@ -277,64 +258,6 @@ export enum GrpcStatusFilter_Status {
   UNAUTHENTICATED = 16,
 }
 
-export function grpcStatusFilter_StatusFromJSON(object: any): GrpcStatusFilter_Status {
-  switch (object) {
-    case 0:
-    case "OK":
-      return GrpcStatusFilter_Status.OK;
-    case 1:
-    case "CANCELED":
-      return GrpcStatusFilter_Status.CANCELED;
-    case 2:
-    case "UNKNOWN":
-      return GrpcStatusFilter_Status.UNKNOWN;
-    case 3:
-    case "INVALID_ARGUMENT":
-      return GrpcStatusFilter_Status.INVALID_ARGUMENT;
-    case 4:
-    case "DEADLINE_EXCEEDED":
-      return GrpcStatusFilter_Status.DEADLINE_EXCEEDED;
-    case 5:
-    case "NOT_FOUND":
-      return GrpcStatusFilter_Status.NOT_FOUND;
-    case 6:
-    case "ALREADY_EXISTS":
-      return GrpcStatusFilter_Status.ALREADY_EXISTS;
-    case 7:
-    case "PERMISSION_DENIED":
-      return GrpcStatusFilter_Status.PERMISSION_DENIED;
-    case 8:
-    case "RESOURCE_EXHAUSTED":
-      return GrpcStatusFilter_Status.RESOURCE_EXHAUSTED;
-    case 9:
-    case "FAILED_PRECONDITION":
-      return GrpcStatusFilter_Status.FAILED_PRECONDITION;
-    case 10:
-    case "ABORTED":
-      return GrpcStatusFilter_Status.ABORTED;
-    case 11:
-    case "OUT_OF_RANGE":
-      return GrpcStatusFilter_Status.OUT_OF_RANGE;
-    case 12:
-    case "UNIMPLEMENTED":
-      return GrpcStatusFilter_Status.UNIMPLEMENTED;
-    case 13:
-    case "INTERNAL":
-      return GrpcStatusFilter_Status.INTERNAL;
-    case 14:
-    case "UNAVAILABLE":
-      return GrpcStatusFilter_Status.UNAVAILABLE;
-    case 15:
-    case "DATA_LOSS":
-      return GrpcStatusFilter_Status.DATA_LOSS;
-    case 16:
-    case "UNAUTHENTICATED":
-      return GrpcStatusFilter_Status.UNAUTHENTICATED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum GrpcStatusFilter_Status");
-  }
-}
-
 export function grpcStatusFilter_StatusToJSON(object: GrpcStatusFilter_Status): string {
   switch (object) {
     case GrpcStatusFilter_Status.OK:
@@ -488,18 +411,6 @@ export const AccessLog: MessageFns<AccessLog, "envoy.config.accesslog.v3.AccessL
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AccessLog {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      filter: isSet(object.filter) ? AccessLogFilter.fromJSON(object.filter) : undefined,
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
   },
 
   toJSON(message: AccessLog): unknown {
@@ -725,76 +636,6 @@ export const AccessLogFilter: MessageFns<AccessLogFilter, "envoy.config.accesslo
     }
   },
 
-  fromJSON(object: any): AccessLogFilter {
-    return {
-      statusCodeFilter: isSet(object.statusCodeFilter)
-        ? StatusCodeFilter.fromJSON(object.statusCodeFilter)
-        : isSet(object.status_code_filter)
-        ? StatusCodeFilter.fromJSON(object.status_code_filter)
-        : undefined,
-      durationFilter: isSet(object.durationFilter)
-        ? DurationFilter.fromJSON(object.durationFilter)
-        : isSet(object.duration_filter)
-        ? DurationFilter.fromJSON(object.duration_filter)
-        : undefined,
-      notHealthCheckFilter: isSet(object.notHealthCheckFilter)
-        ? NotHealthCheckFilter.fromJSON(object.notHealthCheckFilter)
-        : isSet(object.not_health_check_filter)
-        ? NotHealthCheckFilter.fromJSON(object.not_health_check_filter)
-        : undefined,
-      traceableFilter: isSet(object.traceableFilter)
-        ? TraceableFilter.fromJSON(object.traceableFilter)
-        : isSet(object.traceable_filter)
-        ? TraceableFilter.fromJSON(object.traceable_filter)
-        : undefined,
-      runtimeFilter: isSet(object.runtimeFilter)
-        ? RuntimeFilter.fromJSON(object.runtimeFilter)
-        : isSet(object.runtime_filter)
-        ? RuntimeFilter.fromJSON(object.runtime_filter)
-        : undefined,
-      andFilter: isSet(object.andFilter)
-        ? AndFilter.fromJSON(object.andFilter)
-        : isSet(object.and_filter)
-        ? AndFilter.fromJSON(object.and_filter)
-        : undefined,
-      orFilter: isSet(object.orFilter)
-        ? OrFilter.fromJSON(object.orFilter)
-        : isSet(object.or_filter)
-        ? OrFilter.fromJSON(object.or_filter)
-        : undefined,
-      headerFilter: isSet(object.headerFilter)
-        ? HeaderFilter.fromJSON(object.headerFilter)
-        : isSet(object.header_filter)
-        ? HeaderFilter.fromJSON(object.header_filter)
-        : undefined,
-      responseFlagFilter: isSet(object.responseFlagFilter)
-        ? ResponseFlagFilter.fromJSON(object.responseFlagFilter)
-        : isSet(object.response_flag_filter)
-        ? ResponseFlagFilter.fromJSON(object.response_flag_filter)
-        : undefined,
-      grpcStatusFilter: isSet(object.grpcStatusFilter)
-        ? GrpcStatusFilter.fromJSON(object.grpcStatusFilter)
-        : isSet(object.grpc_status_filter)
-        ? GrpcStatusFilter.fromJSON(object.grpc_status_filter)
-        : undefined,
-      extensionFilter: isSet(object.extensionFilter)
-        ? ExtensionFilter.fromJSON(object.extensionFilter)
-        : isSet(object.extension_filter)
-        ? ExtensionFilter.fromJSON(object.extension_filter)
-        : undefined,
-      metadataFilter: isSet(object.metadataFilter)
-        ? MetadataFilter.fromJSON(object.metadataFilter)
-        : isSet(object.metadata_filter)
-        ? MetadataFilter.fromJSON(object.metadata_filter)
-        : undefined,
-      logTypeFilter: isSet(object.logTypeFilter)
-        ? LogTypeFilter.fromJSON(object.logTypeFilter)
-        : isSet(object.log_type_filter)
-        ? LogTypeFilter.fromJSON(object.log_type_filter)
-        : undefined,
-    };
-  },
-
   toJSON(message: AccessLogFilter): unknown {
     const obj: any = {};
     if (message.statusCodeFilter !== undefined) {
@@ -945,13 +786,6 @@ export const ComparisonFilter: MessageFns<ComparisonFilter, "envoy.config.access
     }
   },
 
-  fromJSON(object: any): ComparisonFilter {
-    return {
-      op: isSet(object.op) ? comparisonFilter_OpFromJSON(object.op) : 0,
-      value: isSet(object.value) ? RuntimeUInt32.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: ComparisonFilter): unknown {
     const obj: any = {};
     if (message.op !== 0) {
@@ -1023,10 +857,6 @@ export const StatusCodeFilter: MessageFns<StatusCodeFilter, "envoy.config.access
     }
   },
 
-  fromJSON(object: any): StatusCodeFilter {
-    return { comparison: isSet(object.comparison) ? ComparisonFilter.fromJSON(object.comparison) : undefined };
-  },
-
   toJSON(message: StatusCodeFilter): unknown {
     const obj: any = {};
     if (message.comparison !== undefined) {
@@ -1094,10 +924,6 @@ export const DurationFilter: MessageFns<DurationFilter, "envoy.config.accesslog.
     }
   },
 
-  fromJSON(object: any): DurationFilter {
-    return { comparison: isSet(object.comparison) ? ComparisonFilter.fromJSON(object.comparison) : undefined };
-  },
-
   toJSON(message: DurationFilter): unknown {
     const obj: any = {};
     if (message.comparison !== undefined) {
@@ -1155,10 +981,6 @@ export const NotHealthCheckFilter: MessageFns<NotHealthCheckFilter, "envoy.confi
       }
     },
 
-    fromJSON(_: any): NotHealthCheckFilter {
-      return {};
-    },
-
     toJSON(_: NotHealthCheckFilter): unknown {
       const obj: any = {};
       return obj;
@@ -1207,10 +1029,6 @@ export const TraceableFilter: MessageFns<TraceableFilter, "envoy.config.accesslo
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): TraceableFilter {
-    return {};
   },
 
   toJSON(_: TraceableFilter): unknown {
@@ -1296,26 +1114,6 @@ export const RuntimeFilter: MessageFns<RuntimeFilter, "envoy.config.accesslog.v3
     }
   },
 
-  fromJSON(object: any): RuntimeFilter {
-    return {
-      runtimeKey: isSet(object.runtimeKey)
-        ? globalThis.String(object.runtimeKey)
-        : isSet(object.runtime_key)
-        ? globalThis.String(object.runtime_key)
-        : "",
-      percentSampled: isSet(object.percentSampled)
-        ? FractionalPercent.fromJSON(object.percentSampled)
-        : isSet(object.percent_sampled)
-        ? FractionalPercent.fromJSON(object.percent_sampled)
-        : undefined,
-      useIndependentRandomness: isSet(object.useIndependentRandomness)
-        ? globalThis.Boolean(object.useIndependentRandomness)
-        : isSet(object.use_independent_randomness)
-        ? globalThis.Boolean(object.use_independent_randomness)
-        : false,
-    };
-  },
-
   toJSON(message: RuntimeFilter): unknown {
     const obj: any = {};
     if (message.runtimeKey !== "") {
@@ -1391,14 +1189,6 @@ export const AndFilter: MessageFns<AndFilter, "envoy.config.accesslog.v3.AndFilt
     }
   },
 
-  fromJSON(object: any): AndFilter {
-    return {
-      filters: globalThis.Array.isArray(object?.filters)
-        ? object.filters.map((e: any) => AccessLogFilter.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: AndFilter): unknown {
     const obj: any = {};
     if (message.filters?.length) {
@@ -1462,14 +1252,6 @@ export const OrFilter: MessageFns<OrFilter, "envoy.config.accesslog.v3.OrFilter"
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OrFilter {
-    return {
-      filters: globalThis.Array.isArray(object?.filters)
-        ? object.filters.map((e: any) => AccessLogFilter.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: OrFilter): unknown {
@@ -1537,10 +1319,6 @@ export const HeaderFilter: MessageFns<HeaderFilter, "envoy.config.accesslog.v3.H
     }
   },
 
-  fromJSON(object: any): HeaderFilter {
-    return { header: isSet(object.header) ? HeaderMatcher.fromJSON(object.header) : undefined };
-  },
-
   toJSON(message: HeaderFilter): unknown {
     const obj: any = {};
     if (message.header !== undefined) {
@@ -1606,10 +1384,6 @@ export const ResponseFlagFilter: MessageFns<ResponseFlagFilter, "envoy.config.ac
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ResponseFlagFilter {
-    return { flags: globalThis.Array.isArray(object?.flags) ? object.flags.map((e: any) => globalThis.String(e)) : [] };
   },
 
   toJSON(message: ResponseFlagFilter): unknown {
@@ -1698,15 +1472,6 @@ export const GrpcStatusFilter: MessageFns<GrpcStatusFilter, "envoy.config.access
     }
   },
 
-  fromJSON(object: any): GrpcStatusFilter {
-    return {
-      statuses: globalThis.Array.isArray(object?.statuses)
-        ? object.statuses.map((e: any) => grpcStatusFilter_StatusFromJSON(e))
-        : [],
-      exclude: isSet(object.exclude) ? globalThis.Boolean(object.exclude) : false,
-    };
-  },
-
   toJSON(message: GrpcStatusFilter): unknown {
     const obj: any = {};
     if (message.statuses?.length) {
@@ -1785,17 +1550,6 @@ export const MetadataFilter: MessageFns<MetadataFilter, "envoy.config.accesslog.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MetadataFilter {
-    return {
-      matcher: isSet(object.matcher) ? MetadataMatcher.fromJSON(object.matcher) : undefined,
-      matchIfKeyNotFound: isSet(object.matchIfKeyNotFound)
-        ? Boolean(object.matchIfKeyNotFound)
-        : isSet(object.match_if_key_not_found)
-        ? Boolean(object.match_if_key_not_found)
-        : undefined,
-    };
   },
 
   toJSON(message: MetadataFilter): unknown {
@@ -1890,13 +1644,6 @@ export const LogTypeFilter: MessageFns<LogTypeFilter, "envoy.config.accesslog.v3
     }
   },
 
-  fromJSON(object: any): LogTypeFilter {
-    return {
-      types: globalThis.Array.isArray(object?.types) ? object.types.map((e: any) => accessLogTypeFromJSON(e)) : [],
-      exclude: isSet(object.exclude) ? globalThis.Boolean(object.exclude) : false,
-    };
-  },
-
   toJSON(message: LogTypeFilter): unknown {
     const obj: any = {};
     if (message.types?.length) {
@@ -1977,17 +1724,6 @@ export const ExtensionFilter: MessageFns<ExtensionFilter, "envoy.config.accesslo
     }
   },
 
-  fromJSON(object: any): ExtensionFilter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: ExtensionFilter): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -2020,15 +1756,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

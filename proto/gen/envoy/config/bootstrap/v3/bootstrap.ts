@@ -706,30 +706,6 @@ export enum Watchdog_WatchdogAction_WatchdogEvent {
   MISS = 4,
 }
 
-export function watchdog_WatchdogAction_WatchdogEventFromJSON(object: any): Watchdog_WatchdogAction_WatchdogEvent {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return Watchdog_WatchdogAction_WatchdogEvent.UNKNOWN;
-    case 1:
-    case "KILL":
-      return Watchdog_WatchdogAction_WatchdogEvent.KILL;
-    case 2:
-    case "MULTIKILL":
-      return Watchdog_WatchdogAction_WatchdogEvent.MULTIKILL;
-    case 3:
-    case "MEGAMISS":
-      return Watchdog_WatchdogAction_WatchdogEvent.MEGAMISS;
-    case 4:
-    case "MISS":
-      return Watchdog_WatchdogAction_WatchdogEvent.MISS;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum Watchdog_WatchdogAction_WatchdogEvent",
-      );
-  }
-}
-
 export function watchdog_WatchdogAction_WatchdogEventToJSON(object: Watchdog_WatchdogAction_WatchdogEvent): string {
   switch (object) {
     case Watchdog_WatchdogAction_WatchdogEvent.UNKNOWN:
@@ -908,25 +884,6 @@ export enum CustomInlineHeader_InlineHeaderType {
   REQUEST_TRAILER = 1,
   RESPONSE_HEADER = 2,
   RESPONSE_TRAILER = 3,
-}
-
-export function customInlineHeader_InlineHeaderTypeFromJSON(object: any): CustomInlineHeader_InlineHeaderType {
-  switch (object) {
-    case 0:
-    case "REQUEST_HEADER":
-      return CustomInlineHeader_InlineHeaderType.REQUEST_HEADER;
-    case 1:
-    case "REQUEST_TRAILER":
-      return CustomInlineHeader_InlineHeaderType.REQUEST_TRAILER;
-    case 2:
-    case "RESPONSE_HEADER":
-      return CustomInlineHeader_InlineHeaderType.RESPONSE_HEADER;
-    case 3:
-    case "RESPONSE_TRAILER":
-      return CustomInlineHeader_InlineHeaderType.RESPONSE_TRAILER;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CustomInlineHeader_InlineHeaderType");
-  }
 }
 
 export function customInlineHeader_InlineHeaderTypeToJSON(object: CustomInlineHeader_InlineHeaderType): string {
@@ -1485,213 +1442,6 @@ export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstr
     }
   },
 
-  fromJSON(object: any): Bootstrap {
-    return {
-      node: isSet(object.node) ? Node.fromJSON(object.node) : undefined,
-      nodeContextParams: globalThis.Array.isArray(object?.nodeContextParams)
-        ? object.nodeContextParams.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.node_context_params)
-        ? object.node_context_params.map((e: any) => globalThis.String(e))
-        : [],
-      staticResources: isSet(object.staticResources)
-        ? Bootstrap_StaticResources.fromJSON(object.staticResources)
-        : isSet(object.static_resources)
-        ? Bootstrap_StaticResources.fromJSON(object.static_resources)
-        : undefined,
-      dynamicResources: isSet(object.dynamicResources)
-        ? Bootstrap_DynamicResources.fromJSON(object.dynamicResources)
-        : isSet(object.dynamic_resources)
-        ? Bootstrap_DynamicResources.fromJSON(object.dynamic_resources)
-        : undefined,
-      clusterManager: isSet(object.clusterManager)
-        ? ClusterManager.fromJSON(object.clusterManager)
-        : isSet(object.cluster_manager)
-        ? ClusterManager.fromJSON(object.cluster_manager)
-        : undefined,
-      hdsConfig: isSet(object.hdsConfig)
-        ? ApiConfigSource.fromJSON(object.hdsConfig)
-        : isSet(object.hds_config)
-        ? ApiConfigSource.fromJSON(object.hds_config)
-        : undefined,
-      flagsPath: isSet(object.flagsPath)
-        ? globalThis.String(object.flagsPath)
-        : isSet(object.flags_path)
-        ? globalThis.String(object.flags_path)
-        : "",
-      statsSinks: globalThis.Array.isArray(object?.statsSinks)
-        ? object.statsSinks.map((e: any) => StatsSink.fromJSON(e))
-        : globalThis.Array.isArray(object?.stats_sinks)
-        ? object.stats_sinks.map((e: any) => StatsSink.fromJSON(e))
-        : [],
-      deferredStatOptions: isSet(object.deferredStatOptions)
-        ? Bootstrap_DeferredStatOptions.fromJSON(object.deferredStatOptions)
-        : isSet(object.deferred_stat_options)
-        ? Bootstrap_DeferredStatOptions.fromJSON(object.deferred_stat_options)
-        : undefined,
-      statsConfig: isSet(object.statsConfig)
-        ? StatsConfig.fromJSON(object.statsConfig)
-        : isSet(object.stats_config)
-        ? StatsConfig.fromJSON(object.stats_config)
-        : undefined,
-      statsFlushInterval: isSet(object.statsFlushInterval)
-        ? Duration.fromJSON(object.statsFlushInterval)
-        : isSet(object.stats_flush_interval)
-        ? Duration.fromJSON(object.stats_flush_interval)
-        : undefined,
-      statsFlushOnAdmin: isSet(object.statsFlushOnAdmin)
-        ? globalThis.Boolean(object.statsFlushOnAdmin)
-        : isSet(object.stats_flush_on_admin)
-        ? globalThis.Boolean(object.stats_flush_on_admin)
-        : undefined,
-      statsEvictionInterval: isSet(object.statsEvictionInterval)
-        ? Duration.fromJSON(object.statsEvictionInterval)
-        : isSet(object.stats_eviction_interval)
-        ? Duration.fromJSON(object.stats_eviction_interval)
-        : undefined,
-      watchdog: isSet(object.watchdog) ? Watchdog.fromJSON(object.watchdog) : undefined,
-      watchdogs: isSet(object.watchdogs) ? Watchdogs.fromJSON(object.watchdogs) : undefined,
-      tracing: isSet(object.tracing) ? Tracing.fromJSON(object.tracing) : undefined,
-      layeredRuntime: isSet(object.layeredRuntime)
-        ? LayeredRuntime.fromJSON(object.layeredRuntime)
-        : isSet(object.layered_runtime)
-        ? LayeredRuntime.fromJSON(object.layered_runtime)
-        : undefined,
-      admin: isSet(object.admin) ? Admin.fromJSON(object.admin) : undefined,
-      overloadManager: isSet(object.overloadManager)
-        ? OverloadManager.fromJSON(object.overloadManager)
-        : isSet(object.overload_manager)
-        ? OverloadManager.fromJSON(object.overload_manager)
-        : undefined,
-      enableDispatcherStats: isSet(object.enableDispatcherStats)
-        ? globalThis.Boolean(object.enableDispatcherStats)
-        : isSet(object.enable_dispatcher_stats)
-        ? globalThis.Boolean(object.enable_dispatcher_stats)
-        : false,
-      headerPrefix: isSet(object.headerPrefix)
-        ? globalThis.String(object.headerPrefix)
-        : isSet(object.header_prefix)
-        ? globalThis.String(object.header_prefix)
-        : "",
-      statsServerVersionOverride: isSet(object.statsServerVersionOverride)
-        ? Number(object.statsServerVersionOverride)
-        : isSet(object.stats_server_version_override)
-        ? Number(object.stats_server_version_override)
-        : undefined,
-      useTcpForDnsLookups: isSet(object.useTcpForDnsLookups)
-        ? globalThis.Boolean(object.useTcpForDnsLookups)
-        : isSet(object.use_tcp_for_dns_lookups)
-        ? globalThis.Boolean(object.use_tcp_for_dns_lookups)
-        : false,
-      dnsResolutionConfig: isSet(object.dnsResolutionConfig)
-        ? DnsResolutionConfig.fromJSON(object.dnsResolutionConfig)
-        : isSet(object.dns_resolution_config)
-        ? DnsResolutionConfig.fromJSON(object.dns_resolution_config)
-        : undefined,
-      typedDnsResolverConfig: isSet(object.typedDnsResolverConfig)
-        ? TypedExtensionConfig.fromJSON(object.typedDnsResolverConfig)
-        : isSet(object.typed_dns_resolver_config)
-        ? TypedExtensionConfig.fromJSON(object.typed_dns_resolver_config)
-        : undefined,
-      bootstrapExtensions: globalThis.Array.isArray(object?.bootstrapExtensions)
-        ? object.bootstrapExtensions.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.bootstrap_extensions)
-        ? object.bootstrap_extensions.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      fatalActions: globalThis.Array.isArray(object?.fatalActions)
-        ? object.fatalActions.map((e: any) => FatalAction.fromJSON(e))
-        : globalThis.Array.isArray(object?.fatal_actions)
-        ? object.fatal_actions.map((e: any) => FatalAction.fromJSON(e))
-        : [],
-      configSources: globalThis.Array.isArray(object?.configSources)
-        ? object.configSources.map((e: any) => ConfigSource.fromJSON(e))
-        : globalThis.Array.isArray(object?.config_sources)
-        ? object.config_sources.map((e: any) => ConfigSource.fromJSON(e))
-        : [],
-      defaultConfigSource: isSet(object.defaultConfigSource)
-        ? ConfigSource.fromJSON(object.defaultConfigSource)
-        : isSet(object.default_config_source)
-        ? ConfigSource.fromJSON(object.default_config_source)
-        : undefined,
-      defaultSocketInterface: isSet(object.defaultSocketInterface)
-        ? globalThis.String(object.defaultSocketInterface)
-        : isSet(object.default_socket_interface)
-        ? globalThis.String(object.default_socket_interface)
-        : "",
-      certificateProviderInstances: isObject(object.certificateProviderInstances)
-        ? (globalThis.Object.entries(object.certificateProviderInstances) as [string, any][]).reduce(
-          (acc: { [key: string]: TypedExtensionConfig }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: TypedExtensionConfig.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.certificate_provider_instances)
-        ? (globalThis.Object.entries(object.certificate_provider_instances) as [string, any][]).reduce(
-          (acc: { [key: string]: TypedExtensionConfig }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: TypedExtensionConfig.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      inlineHeaders: globalThis.Array.isArray(object?.inlineHeaders)
-        ? object.inlineHeaders.map((e: any) => CustomInlineHeader.fromJSON(e))
-        : globalThis.Array.isArray(object?.inline_headers)
-        ? object.inline_headers.map((e: any) => CustomInlineHeader.fromJSON(e))
-        : [],
-      perfTracingFilePath: isSet(object.perfTracingFilePath)
-        ? globalThis.String(object.perfTracingFilePath)
-        : isSet(object.perf_tracing_file_path)
-        ? globalThis.String(object.perf_tracing_file_path)
-        : "",
-      defaultRegexEngine: isSet(object.defaultRegexEngine)
-        ? TypedExtensionConfig.fromJSON(object.defaultRegexEngine)
-        : isSet(object.default_regex_engine)
-        ? TypedExtensionConfig.fromJSON(object.default_regex_engine)
-        : undefined,
-      xdsDelegateExtension: isSet(object.xdsDelegateExtension)
-        ? TypedExtensionConfig.fromJSON(object.xdsDelegateExtension)
-        : isSet(object.xds_delegate_extension)
-        ? TypedExtensionConfig.fromJSON(object.xds_delegate_extension)
-        : undefined,
-      xdsConfigTrackerExtension: isSet(object.xdsConfigTrackerExtension)
-        ? TypedExtensionConfig.fromJSON(object.xdsConfigTrackerExtension)
-        : isSet(object.xds_config_tracker_extension)
-        ? TypedExtensionConfig.fromJSON(object.xds_config_tracker_extension)
-        : undefined,
-      listenerManager: isSet(object.listenerManager)
-        ? TypedExtensionConfig.fromJSON(object.listenerManager)
-        : isSet(object.listener_manager)
-        ? TypedExtensionConfig.fromJSON(object.listener_manager)
-        : undefined,
-      applicationLogConfig: isSet(object.applicationLogConfig)
-        ? Bootstrap_ApplicationLogConfig.fromJSON(object.applicationLogConfig)
-        : isSet(object.application_log_config)
-        ? Bootstrap_ApplicationLogConfig.fromJSON(object.application_log_config)
-        : undefined,
-      grpcAsyncClientManagerConfig: isSet(object.grpcAsyncClientManagerConfig)
-        ? Bootstrap_GrpcAsyncClientManagerConfig.fromJSON(object.grpcAsyncClientManagerConfig)
-        : isSet(object.grpc_async_client_manager_config)
-        ? Bootstrap_GrpcAsyncClientManagerConfig.fromJSON(object.grpc_async_client_manager_config)
-        : undefined,
-      memoryAllocatorManager: isSet(object.memoryAllocatorManager)
-        ? MemoryAllocatorManager.fromJSON(object.memoryAllocatorManager)
-        : isSet(object.memory_allocator_manager)
-        ? MemoryAllocatorManager.fromJSON(object.memory_allocator_manager)
-        : undefined,
-    };
-  },
-
   toJSON(message: Bootstrap): unknown {
     const obj: any = {};
     if (message.node !== undefined) {
@@ -2009,16 +1759,6 @@ export const Bootstrap_StaticResources: MessageFns<
     }
   },
 
-  fromJSON(object: any): Bootstrap_StaticResources {
-    return {
-      listeners: globalThis.Array.isArray(object?.listeners)
-        ? object.listeners.map((e: any) => Listener.fromJSON(e))
-        : [],
-      clusters: globalThis.Array.isArray(object?.clusters) ? object.clusters.map((e: any) => Cluster.fromJSON(e)) : [],
-      secrets: globalThis.Array.isArray(object?.secrets) ? object.secrets.map((e: any) => Secret.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: Bootstrap_StaticResources): unknown {
     const obj: any = {};
     if (message.listeners?.length) {
@@ -2145,36 +1885,6 @@ export const Bootstrap_DynamicResources: MessageFns<
     }
   },
 
-  fromJSON(object: any): Bootstrap_DynamicResources {
-    return {
-      ldsConfig: isSet(object.ldsConfig)
-        ? ConfigSource.fromJSON(object.ldsConfig)
-        : isSet(object.lds_config)
-        ? ConfigSource.fromJSON(object.lds_config)
-        : undefined,
-      ldsResourcesLocator: isSet(object.ldsResourcesLocator)
-        ? globalThis.String(object.ldsResourcesLocator)
-        : isSet(object.lds_resources_locator)
-        ? globalThis.String(object.lds_resources_locator)
-        : "",
-      cdsConfig: isSet(object.cdsConfig)
-        ? ConfigSource.fromJSON(object.cdsConfig)
-        : isSet(object.cds_config)
-        ? ConfigSource.fromJSON(object.cds_config)
-        : undefined,
-      cdsResourcesLocator: isSet(object.cdsResourcesLocator)
-        ? globalThis.String(object.cdsResourcesLocator)
-        : isSet(object.cds_resources_locator)
-        ? globalThis.String(object.cds_resources_locator)
-        : "",
-      adsConfig: isSet(object.adsConfig)
-        ? ApiConfigSource.fromJSON(object.adsConfig)
-        : isSet(object.ads_config)
-        ? ApiConfigSource.fromJSON(object.ads_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: Bootstrap_DynamicResources): unknown {
     const obj: any = {};
     if (message.ldsConfig !== undefined) {
@@ -2265,16 +1975,6 @@ export const Bootstrap_ApplicationLogConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Bootstrap_ApplicationLogConfig {
-    return {
-      logFormat: isSet(object.logFormat)
-        ? Bootstrap_ApplicationLogConfig_LogFormat.fromJSON(object.logFormat)
-        : isSet(object.log_format)
-        ? Bootstrap_ApplicationLogConfig_LogFormat.fromJSON(object.log_format)
-        : undefined,
-    };
-  },
-
   toJSON(message: Bootstrap_ApplicationLogConfig): unknown {
     const obj: any = {};
     if (message.logFormat !== undefined) {
@@ -2356,21 +2056,6 @@ export const Bootstrap_ApplicationLogConfig_LogFormat: MessageFns<
     }
   },
 
-  fromJSON(object: any): Bootstrap_ApplicationLogConfig_LogFormat {
-    return {
-      jsonFormat: isObject(object.jsonFormat)
-        ? object.jsonFormat
-        : isObject(object.json_format)
-        ? object.json_format
-        : undefined,
-      textFormat: isSet(object.textFormat)
-        ? globalThis.String(object.textFormat)
-        : isSet(object.text_format)
-        ? globalThis.String(object.text_format)
-        : undefined,
-    };
-  },
-
   toJSON(message: Bootstrap_ApplicationLogConfig_LogFormat): unknown {
     const obj: any = {};
     if (message.jsonFormat !== undefined) {
@@ -2443,16 +2128,6 @@ export const Bootstrap_DeferredStatOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): Bootstrap_DeferredStatOptions {
-    return {
-      enableDeferredCreationStats: isSet(object.enableDeferredCreationStats)
-        ? globalThis.Boolean(object.enableDeferredCreationStats)
-        : isSet(object.enable_deferred_creation_stats)
-        ? globalThis.Boolean(object.enable_deferred_creation_stats)
-        : false,
-    };
-  },
-
   toJSON(message: Bootstrap_DeferredStatOptions): unknown {
     const obj: any = {};
     if (message.enableDeferredCreationStats !== false) {
@@ -2519,16 +2194,6 @@ export const Bootstrap_GrpcAsyncClientManagerConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Bootstrap_GrpcAsyncClientManagerConfig {
-    return {
-      maxCachedEntryIdleDuration: isSet(object.maxCachedEntryIdleDuration)
-        ? Duration.fromJSON(object.maxCachedEntryIdleDuration)
-        : isSet(object.max_cached_entry_idle_duration)
-        ? Duration.fromJSON(object.max_cached_entry_idle_duration)
-        : undefined,
-    };
   },
 
   toJSON(message: Bootstrap_GrpcAsyncClientManagerConfig): unknown {
@@ -2614,13 +2279,6 @@ export const Bootstrap_CertificateProviderInstancesEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Bootstrap_CertificateProviderInstancesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? TypedExtensionConfig.fromJSON(object.value) : undefined,
-    };
   },
 
   toJSON(message: Bootstrap_CertificateProviderInstancesEntry): unknown {
@@ -2770,42 +2428,6 @@ export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
     }
   },
 
-  fromJSON(object: any): Admin {
-    return {
-      accessLog: globalThis.Array.isArray(object?.accessLog)
-        ? object.accessLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.access_log)
-        ? object.access_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      accessLogPath: isSet(object.accessLogPath)
-        ? globalThis.String(object.accessLogPath)
-        : isSet(object.access_log_path)
-        ? globalThis.String(object.access_log_path)
-        : "",
-      profilePath: isSet(object.profilePath)
-        ? globalThis.String(object.profilePath)
-        : isSet(object.profile_path)
-        ? globalThis.String(object.profile_path)
-        : "",
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      socketOptions: globalThis.Array.isArray(object?.socketOptions)
-        ? object.socketOptions.map((e: any) => SocketOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.socket_options)
-        ? object.socket_options.map((e: any) => SocketOption.fromJSON(e))
-        : [],
-      ignoreGlobalConnLimit: isSet(object.ignoreGlobalConnLimit)
-        ? globalThis.Boolean(object.ignoreGlobalConnLimit)
-        : isSet(object.ignore_global_conn_limit)
-        ? globalThis.Boolean(object.ignore_global_conn_limit)
-        : false,
-      allowPaths: globalThis.Array.isArray(object?.allowPaths)
-        ? object.allowPaths.map((e: any) => StringMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.allow_paths)
-        ? object.allow_paths.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Admin): unknown {
     const obj: any = {};
     if (message.accessLog?.length) {
@@ -2947,36 +2569,6 @@ export const ClusterManager: MessageFns<ClusterManager, "envoy.config.bootstrap.
     }
   },
 
-  fromJSON(object: any): ClusterManager {
-    return {
-      localClusterName: isSet(object.localClusterName)
-        ? globalThis.String(object.localClusterName)
-        : isSet(object.local_cluster_name)
-        ? globalThis.String(object.local_cluster_name)
-        : "",
-      outlierDetection: isSet(object.outlierDetection)
-        ? ClusterManager_OutlierDetection.fromJSON(object.outlierDetection)
-        : isSet(object.outlier_detection)
-        ? ClusterManager_OutlierDetection.fromJSON(object.outlier_detection)
-        : undefined,
-      upstreamBindConfig: isSet(object.upstreamBindConfig)
-        ? BindConfig.fromJSON(object.upstreamBindConfig)
-        : isSet(object.upstream_bind_config)
-        ? BindConfig.fromJSON(object.upstream_bind_config)
-        : undefined,
-      loadStatsConfig: isSet(object.loadStatsConfig)
-        ? ApiConfigSource.fromJSON(object.loadStatsConfig)
-        : isSet(object.load_stats_config)
-        ? ApiConfigSource.fromJSON(object.load_stats_config)
-        : undefined,
-      enableDeferredClusterCreation: isSet(object.enableDeferredClusterCreation)
-        ? globalThis.Boolean(object.enableDeferredClusterCreation)
-        : isSet(object.enable_deferred_cluster_creation)
-        ? globalThis.Boolean(object.enable_deferred_cluster_creation)
-        : false,
-    };
-  },
-
   toJSON(message: ClusterManager): unknown {
     const obj: any = {};
     if (message.localClusterName !== "") {
@@ -3078,21 +2670,6 @@ export const ClusterManager_OutlierDetection: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClusterManager_OutlierDetection {
-    return {
-      eventLogPath: isSet(object.eventLogPath)
-        ? globalThis.String(object.eventLogPath)
-        : isSet(object.event_log_path)
-        ? globalThis.String(object.event_log_path)
-        : "",
-      eventService: isSet(object.eventService)
-        ? EventServiceConfig.fromJSON(object.eventService)
-        : isSet(object.event_service)
-        ? EventServiceConfig.fromJSON(object.event_service)
-        : undefined,
-    };
-  },
-
   toJSON(message: ClusterManager_OutlierDetection): unknown {
     const obj: any = {};
     if (message.eventLogPath !== "") {
@@ -3173,21 +2750,6 @@ export const Watchdogs: MessageFns<Watchdogs, "envoy.config.bootstrap.v3.Watchdo
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Watchdogs {
-    return {
-      mainThreadWatchdog: isSet(object.mainThreadWatchdog)
-        ? Watchdog.fromJSON(object.mainThreadWatchdog)
-        : isSet(object.main_thread_watchdog)
-        ? Watchdog.fromJSON(object.main_thread_watchdog)
-        : undefined,
-      workerWatchdog: isSet(object.workerWatchdog)
-        ? Watchdog.fromJSON(object.workerWatchdog)
-        : isSet(object.worker_watchdog)
-        ? Watchdog.fromJSON(object.worker_watchdog)
-        : undefined,
-    };
   },
 
   toJSON(message: Watchdogs): unknown {
@@ -3337,44 +2899,6 @@ export const Watchdog: MessageFns<Watchdog, "envoy.config.bootstrap.v3.Watchdog"
     }
   },
 
-  fromJSON(object: any): Watchdog {
-    return {
-      actions: globalThis.Array.isArray(object?.actions)
-        ? object.actions.map((e: any) => Watchdog_WatchdogAction.fromJSON(e))
-        : [],
-      missTimeout: isSet(object.missTimeout)
-        ? Duration.fromJSON(object.missTimeout)
-        : isSet(object.miss_timeout)
-        ? Duration.fromJSON(object.miss_timeout)
-        : undefined,
-      megamissTimeout: isSet(object.megamissTimeout)
-        ? Duration.fromJSON(object.megamissTimeout)
-        : isSet(object.megamiss_timeout)
-        ? Duration.fromJSON(object.megamiss_timeout)
-        : undefined,
-      killTimeout: isSet(object.killTimeout)
-        ? Duration.fromJSON(object.killTimeout)
-        : isSet(object.kill_timeout)
-        ? Duration.fromJSON(object.kill_timeout)
-        : undefined,
-      maxKillTimeoutJitter: isSet(object.maxKillTimeoutJitter)
-        ? Duration.fromJSON(object.maxKillTimeoutJitter)
-        : isSet(object.max_kill_timeout_jitter)
-        ? Duration.fromJSON(object.max_kill_timeout_jitter)
-        : undefined,
-      multikillTimeout: isSet(object.multikillTimeout)
-        ? Duration.fromJSON(object.multikillTimeout)
-        : isSet(object.multikill_timeout)
-        ? Duration.fromJSON(object.multikill_timeout)
-        : undefined,
-      multikillThreshold: isSet(object.multikillThreshold)
-        ? Percent.fromJSON(object.multikillThreshold)
-        : isSet(object.multikill_threshold)
-        ? Percent.fromJSON(object.multikill_threshold)
-        : undefined,
-    };
-  },
-
   toJSON(message: Watchdog): unknown {
     const obj: any = {};
     if (message.actions?.length) {
@@ -3490,13 +3014,6 @@ export const Watchdog_WatchdogAction: MessageFns<
     }
   },
 
-  fromJSON(object: any): Watchdog_WatchdogAction {
-    return {
-      config: isSet(object.config) ? TypedExtensionConfig.fromJSON(object.config) : undefined,
-      event: isSet(object.event) ? watchdog_WatchdogAction_WatchdogEventFromJSON(object.event) : 0,
-    };
-  },
-
   toJSON(message: Watchdog_WatchdogAction): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -3566,10 +3083,6 @@ export const FatalAction: MessageFns<FatalAction, "envoy.config.bootstrap.v3.Fat
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FatalAction {
-    return { config: isSet(object.config) ? TypedExtensionConfig.fromJSON(object.config) : undefined };
   },
 
   toJSON(message: FatalAction): unknown {
@@ -3670,23 +3183,6 @@ export const Runtime: MessageFns<Runtime, "envoy.config.bootstrap.v3.Runtime"> =
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Runtime {
-    return {
-      symlinkRoot: isSet(object.symlinkRoot)
-        ? globalThis.String(object.symlinkRoot)
-        : isSet(object.symlink_root)
-        ? globalThis.String(object.symlink_root)
-        : "",
-      subdirectory: isSet(object.subdirectory) ? globalThis.String(object.subdirectory) : "",
-      overrideSubdirectory: isSet(object.overrideSubdirectory)
-        ? globalThis.String(object.overrideSubdirectory)
-        : isSet(object.override_subdirectory)
-        ? globalThis.String(object.override_subdirectory)
-        : "",
-      base: isObject(object.base) ? object.base : undefined,
-    };
   },
 
   toJSON(message: Runtime): unknown {
@@ -3810,32 +3306,6 @@ export const RuntimeLayer: MessageFns<RuntimeLayer, "envoy.config.bootstrap.v3.R
     }
   },
 
-  fromJSON(object: any): RuntimeLayer {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      staticLayer: isObject(object.staticLayer)
-        ? object.staticLayer
-        : isObject(object.static_layer)
-        ? object.static_layer
-        : undefined,
-      diskLayer: isSet(object.diskLayer)
-        ? RuntimeLayer_DiskLayer.fromJSON(object.diskLayer)
-        : isSet(object.disk_layer)
-        ? RuntimeLayer_DiskLayer.fromJSON(object.disk_layer)
-        : undefined,
-      adminLayer: isSet(object.adminLayer)
-        ? RuntimeLayer_AdminLayer.fromJSON(object.adminLayer)
-        : isSet(object.admin_layer)
-        ? RuntimeLayer_AdminLayer.fromJSON(object.admin_layer)
-        : undefined,
-      rtdsLayer: isSet(object.rtdsLayer)
-        ? RuntimeLayer_RtdsLayer.fromJSON(object.rtdsLayer)
-        : isSet(object.rtds_layer)
-        ? RuntimeLayer_RtdsLayer.fromJSON(object.rtds_layer)
-        : undefined,
-    };
-  },
-
   toJSON(message: RuntimeLayer): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -3948,22 +3418,6 @@ export const RuntimeLayer_DiskLayer: MessageFns<
     }
   },
 
-  fromJSON(object: any): RuntimeLayer_DiskLayer {
-    return {
-      symlinkRoot: isSet(object.symlinkRoot)
-        ? globalThis.String(object.symlinkRoot)
-        : isSet(object.symlink_root)
-        ? globalThis.String(object.symlink_root)
-        : "",
-      subdirectory: isSet(object.subdirectory) ? globalThis.String(object.subdirectory) : "",
-      appendServiceCluster: isSet(object.appendServiceCluster)
-        ? globalThis.Boolean(object.appendServiceCluster)
-        : isSet(object.append_service_cluster)
-        ? globalThis.Boolean(object.append_service_cluster)
-        : false,
-    };
-  },
-
   toJSON(message: RuntimeLayer_DiskLayer): unknown {
     const obj: any = {};
     if (message.symlinkRoot !== "") {
@@ -4027,10 +3481,6 @@ export const RuntimeLayer_AdminLayer: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): RuntimeLayer_AdminLayer {
-    return {};
   },
 
   toJSON(_: RuntimeLayer_AdminLayer): unknown {
@@ -4108,17 +3558,6 @@ export const RuntimeLayer_RtdsLayer: MessageFns<
     }
   },
 
-  fromJSON(object: any): RuntimeLayer_RtdsLayer {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      rtdsConfig: isSet(object.rtdsConfig)
-        ? ConfigSource.fromJSON(object.rtdsConfig)
-        : isSet(object.rtds_config)
-        ? ConfigSource.fromJSON(object.rtds_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RuntimeLayer_RtdsLayer): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -4188,12 +3627,6 @@ export const LayeredRuntime: MessageFns<LayeredRuntime, "envoy.config.bootstrap.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LayeredRuntime {
-    return {
-      layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => RuntimeLayer.fromJSON(e)) : [],
-    };
   },
 
   toJSON(message: LayeredRuntime): unknown {
@@ -4270,21 +3703,6 @@ export const CustomInlineHeader: MessageFns<CustomInlineHeader, "envoy.config.bo
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CustomInlineHeader {
-    return {
-      inlineHeaderName: isSet(object.inlineHeaderName)
-        ? globalThis.String(object.inlineHeaderName)
-        : isSet(object.inline_header_name)
-        ? globalThis.String(object.inline_header_name)
-        : "",
-      inlineHeaderType: isSet(object.inlineHeaderType)
-        ? customInlineHeader_InlineHeaderTypeFromJSON(object.inlineHeaderType)
-        : isSet(object.inline_header_type)
-        ? customInlineHeader_InlineHeaderTypeFromJSON(object.inline_header_type)
-        : 0,
-    };
   },
 
   toJSON(message: CustomInlineHeader): unknown {
@@ -4370,21 +3788,6 @@ export const MemoryAllocatorManager: MessageFns<
     }
   },
 
-  fromJSON(object: any): MemoryAllocatorManager {
-    return {
-      bytesToRelease: isSet(object.bytesToRelease)
-        ? globalThis.Number(object.bytesToRelease)
-        : isSet(object.bytes_to_release)
-        ? globalThis.Number(object.bytes_to_release)
-        : 0,
-      memoryReleaseInterval: isSet(object.memoryReleaseInterval)
-        ? Duration.fromJSON(object.memoryReleaseInterval)
-        : isSet(object.memory_release_interval)
-        ? Duration.fromJSON(object.memory_release_interval)
-        : undefined,
-    };
-  },
-
   toJSON(message: MemoryAllocatorManager): unknown {
     const obj: any = {};
     if (message.bytesToRelease !== 0) {
@@ -4429,19 +3832,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -8,7 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { UInt32Value } from "../../../../google/protobuf/wrappers";
 import { Percent } from "../../../type/v3/percent";
-import { RoutingPriority, routingPriorityFromJSON, routingPriorityToJSON } from "../../core/v3/base";
+import { RoutingPriority, routingPriorityToJSON } from "../../core/v3/base";
 
 /**
  * :ref:`Circuit breaking<arch_overview_circuit_break>` settings can be
@@ -191,19 +191,6 @@ export const CircuitBreakers: MessageFns<CircuitBreakers, "envoy.config.cluster.
     }
   },
 
-  fromJSON(object: any): CircuitBreakers {
-    return {
-      thresholds: globalThis.Array.isArray(object?.thresholds)
-        ? object.thresholds.map((e: any) => CircuitBreakers_Thresholds.fromJSON(e))
-        : [],
-      perHostThresholds: globalThis.Array.isArray(object?.perHostThresholds)
-        ? object.perHostThresholds.map((e: any) => CircuitBreakers_Thresholds.fromJSON(e))
-        : globalThis.Array.isArray(object?.per_host_thresholds)
-        ? object.per_host_thresholds.map((e: any) => CircuitBreakers_Thresholds.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: CircuitBreakers): unknown {
     const obj: any = {};
     if (message.thresholds?.length) {
@@ -362,47 +349,6 @@ export const CircuitBreakers_Thresholds: MessageFns<
     }
   },
 
-  fromJSON(object: any): CircuitBreakers_Thresholds {
-    return {
-      priority: isSet(object.priority) ? routingPriorityFromJSON(object.priority) : 0,
-      maxConnections: isSet(object.maxConnections)
-        ? Number(object.maxConnections)
-        : isSet(object.max_connections)
-        ? Number(object.max_connections)
-        : undefined,
-      maxPendingRequests: isSet(object.maxPendingRequests)
-        ? Number(object.maxPendingRequests)
-        : isSet(object.max_pending_requests)
-        ? Number(object.max_pending_requests)
-        : undefined,
-      maxRequests: isSet(object.maxRequests)
-        ? Number(object.maxRequests)
-        : isSet(object.max_requests)
-        ? Number(object.max_requests)
-        : undefined,
-      maxRetries: isSet(object.maxRetries)
-        ? Number(object.maxRetries)
-        : isSet(object.max_retries)
-        ? Number(object.max_retries)
-        : undefined,
-      retryBudget: isSet(object.retryBudget)
-        ? CircuitBreakers_Thresholds_RetryBudget.fromJSON(object.retryBudget)
-        : isSet(object.retry_budget)
-        ? CircuitBreakers_Thresholds_RetryBudget.fromJSON(object.retry_budget)
-        : undefined,
-      trackRemaining: isSet(object.trackRemaining)
-        ? globalThis.Boolean(object.trackRemaining)
-        : isSet(object.track_remaining)
-        ? globalThis.Boolean(object.track_remaining)
-        : false,
-      maxConnectionPools: isSet(object.maxConnectionPools)
-        ? Number(object.maxConnectionPools)
-        : isSet(object.max_connection_pools)
-        ? Number(object.max_connection_pools)
-        : undefined,
-    };
-  },
-
   toJSON(message: CircuitBreakers_Thresholds): unknown {
     const obj: any = {};
     if (message.priority !== 0) {
@@ -512,21 +458,6 @@ export const CircuitBreakers_Thresholds_RetryBudget: MessageFns<
     }
   },
 
-  fromJSON(object: any): CircuitBreakers_Thresholds_RetryBudget {
-    return {
-      budgetPercent: isSet(object.budgetPercent)
-        ? Percent.fromJSON(object.budgetPercent)
-        : isSet(object.budget_percent)
-        ? Percent.fromJSON(object.budget_percent)
-        : undefined,
-      minRetryConcurrency: isSet(object.minRetryConcurrency)
-        ? Number(object.minRetryConcurrency)
-        : isSet(object.min_retry_concurrency)
-        ? Number(object.min_retry_concurrency)
-        : undefined,
-    };
-  },
-
   toJSON(message: CircuitBreakers_Thresholds_RetryBudget): unknown {
     const obj: any = {};
     if (message.budgetPercent !== undefined) {
@@ -559,15 +490,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

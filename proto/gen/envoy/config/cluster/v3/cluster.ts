@@ -713,28 +713,6 @@ export enum Cluster_DiscoveryType {
   ORIGINAL_DST = 4,
 }
 
-export function cluster_DiscoveryTypeFromJSON(object: any): Cluster_DiscoveryType {
-  switch (object) {
-    case 0:
-    case "STATIC":
-      return Cluster_DiscoveryType.STATIC;
-    case 1:
-    case "STRICT_DNS":
-      return Cluster_DiscoveryType.STRICT_DNS;
-    case 2:
-    case "LOGICAL_DNS":
-      return Cluster_DiscoveryType.LOGICAL_DNS;
-    case 3:
-    case "EDS":
-      return Cluster_DiscoveryType.EDS;
-    case 4:
-    case "ORIGINAL_DST":
-      return Cluster_DiscoveryType.ORIGINAL_DST;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Cluster_DiscoveryType");
-  }
-}
-
 export function cluster_DiscoveryTypeToJSON(object: Cluster_DiscoveryType): string {
   switch (object) {
     case Cluster_DiscoveryType.STATIC:
@@ -802,34 +780,6 @@ export enum Cluster_LbPolicy {
   LOAD_BALANCING_POLICY_CONFIG = 7,
 }
 
-export function cluster_LbPolicyFromJSON(object: any): Cluster_LbPolicy {
-  switch (object) {
-    case 0:
-    case "ROUND_ROBIN":
-      return Cluster_LbPolicy.ROUND_ROBIN;
-    case 1:
-    case "LEAST_REQUEST":
-      return Cluster_LbPolicy.LEAST_REQUEST;
-    case 2:
-    case "RING_HASH":
-      return Cluster_LbPolicy.RING_HASH;
-    case 3:
-    case "RANDOM":
-      return Cluster_LbPolicy.RANDOM;
-    case 5:
-    case "MAGLEV":
-      return Cluster_LbPolicy.MAGLEV;
-    case 6:
-    case "CLUSTER_PROVIDED":
-      return Cluster_LbPolicy.CLUSTER_PROVIDED;
-    case 7:
-    case "LOAD_BALANCING_POLICY_CONFIG":
-      return Cluster_LbPolicy.LOAD_BALANCING_POLICY_CONFIG;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Cluster_LbPolicy");
-  }
-}
-
 export function cluster_LbPolicyToJSON(object: Cluster_LbPolicy): string {
   switch (object) {
     case Cluster_LbPolicy.ROUND_ROBIN:
@@ -882,28 +832,6 @@ export enum Cluster_DnsLookupFamily {
   ALL = 4,
 }
 
-export function cluster_DnsLookupFamilyFromJSON(object: any): Cluster_DnsLookupFamily {
-  switch (object) {
-    case 0:
-    case "AUTO":
-      return Cluster_DnsLookupFamily.AUTO;
-    case 1:
-    case "V4_ONLY":
-      return Cluster_DnsLookupFamily.V4_ONLY;
-    case 2:
-    case "V6_ONLY":
-      return Cluster_DnsLookupFamily.V6_ONLY;
-    case 3:
-    case "V4_PREFERRED":
-      return Cluster_DnsLookupFamily.V4_PREFERRED;
-    case 4:
-    case "ALL":
-      return Cluster_DnsLookupFamily.ALL;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Cluster_DnsLookupFamily");
-  }
-}
-
 export function cluster_DnsLookupFamilyToJSON(object: Cluster_DnsLookupFamily): string {
   switch (object) {
     case Cluster_DnsLookupFamily.AUTO:
@@ -930,19 +858,6 @@ export enum Cluster_ClusterProtocolSelection {
   USE_CONFIGURED_PROTOCOL = 0,
   /** USE_DOWNSTREAM_PROTOCOL - Use HTTP1.1 or HTTP2, depending on which one is used on the downstream connection. */
   USE_DOWNSTREAM_PROTOCOL = 1,
-}
-
-export function cluster_ClusterProtocolSelectionFromJSON(object: any): Cluster_ClusterProtocolSelection {
-  switch (object) {
-    case 0:
-    case "USE_CONFIGURED_PROTOCOL":
-      return Cluster_ClusterProtocolSelection.USE_CONFIGURED_PROTOCOL;
-    case 1:
-    case "USE_DOWNSTREAM_PROTOCOL":
-      return Cluster_ClusterProtocolSelection.USE_DOWNSTREAM_PROTOCOL;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Cluster_ClusterProtocolSelection");
-  }
 }
 
 export function cluster_ClusterProtocolSelectionToJSON(object: Cluster_ClusterProtocolSelection): string {
@@ -1108,26 +1023,6 @@ export enum Cluster_LbSubsetConfig_LbSubsetFallbackPolicy {
   DEFAULT_SUBSET = 2,
 }
 
-export function cluster_LbSubsetConfig_LbSubsetFallbackPolicyFromJSON(
-  object: any,
-): Cluster_LbSubsetConfig_LbSubsetFallbackPolicy {
-  switch (object) {
-    case 0:
-    case "NO_FALLBACK":
-      return Cluster_LbSubsetConfig_LbSubsetFallbackPolicy.NO_FALLBACK;
-    case 1:
-    case "ANY_ENDPOINT":
-      return Cluster_LbSubsetConfig_LbSubsetFallbackPolicy.ANY_ENDPOINT;
-    case 2:
-    case "DEFAULT_SUBSET":
-      return Cluster_LbSubsetConfig_LbSubsetFallbackPolicy.DEFAULT_SUBSET;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum Cluster_LbSubsetConfig_LbSubsetFallbackPolicy",
-      );
-  }
-}
-
 export function cluster_LbSubsetConfig_LbSubsetFallbackPolicyToJSON(
   object: Cluster_LbSubsetConfig_LbSubsetFallbackPolicy,
 ): string {
@@ -1190,23 +1085,6 @@ export enum Cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicy {
    * is used.
    */
   FALLBACK_LIST = 1,
-}
-
-export function cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicyFromJSON(
-  object: any,
-): Cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicy {
-  switch (object) {
-    case 0:
-    case "METADATA_NO_FALLBACK":
-      return Cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicy.METADATA_NO_FALLBACK;
-    case 1:
-    case "FALLBACK_LIST":
-      return Cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicy.FALLBACK_LIST;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum Cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicy",
-      );
-  }
 }
 
 export function cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicyToJSON(
@@ -1283,33 +1161,6 @@ export enum Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPoli
    * the selector are considered optional.
    */
   KEYS_SUBSET = 4,
-}
-
-export function cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicyFromJSON(
-  object: any,
-): Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy {
-  switch (object) {
-    case 0:
-    case "NOT_DEFINED":
-      return Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy.NOT_DEFINED;
-    case 1:
-    case "NO_FALLBACK":
-      return Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy.NO_FALLBACK;
-    case 2:
-    case "ANY_ENDPOINT":
-      return Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy.ANY_ENDPOINT;
-    case 3:
-    case "DEFAULT_SUBSET":
-      return Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy.DEFAULT_SUBSET;
-    case 4:
-    case "KEYS_SUBSET":
-      return Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy.KEYS_SUBSET;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object +
-          " for enum Cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicy",
-      );
-  }
 }
 
 export function cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicyToJSON(
@@ -1459,21 +1310,6 @@ export enum Cluster_RingHashLbConfig_HashFunction {
    * on Linux and not macOS.
    */
   MURMUR_HASH_2 = 1,
-}
-
-export function cluster_RingHashLbConfig_HashFunctionFromJSON(object: any): Cluster_RingHashLbConfig_HashFunction {
-  switch (object) {
-    case 0:
-    case "XX_HASH":
-      return Cluster_RingHashLbConfig_HashFunction.XX_HASH;
-    case 1:
-    case "MURMUR_HASH_2":
-      return Cluster_RingHashLbConfig_HashFunction.MURMUR_HASH_2;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum Cluster_RingHashLbConfig_HashFunction",
-      );
-  }
 }
 
 export function cluster_RingHashLbConfig_HashFunctionToJSON(object: Cluster_RingHashLbConfig_HashFunction): string {
@@ -1825,26 +1661,6 @@ export enum UpstreamConnectionOptions_FirstAddressFamilyVersion {
   V6 = 2,
 }
 
-export function upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(
-  object: any,
-): UpstreamConnectionOptions_FirstAddressFamilyVersion {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return UpstreamConnectionOptions_FirstAddressFamilyVersion.DEFAULT;
-    case 1:
-    case "V4":
-      return UpstreamConnectionOptions_FirstAddressFamilyVersion.V4;
-    case 2:
-    case "V6":
-      return UpstreamConnectionOptions_FirstAddressFamilyVersion.V6;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum UpstreamConnectionOptions_FirstAddressFamilyVersion",
-      );
-  }
-}
-
 export function upstreamConnectionOptions_FirstAddressFamilyVersionToJSON(
   object: UpstreamConnectionOptions_FirstAddressFamilyVersion,
 ): string {
@@ -1953,10 +1769,6 @@ export const ClusterCollection: MessageFns<ClusterCollection, "envoy.config.clus
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ClusterCollection {
-    return { entries: isSet(object.entries) ? CollectionEntry.fromJSON(object.entries) : undefined };
   },
 
   toJSON(message: ClusterCollection): unknown {
@@ -2667,289 +2479,6 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
     }
   },
 
-  fromJSON(object: any): Cluster {
-    return {
-      transportSocketMatches: globalThis.Array.isArray(object?.transportSocketMatches)
-        ? object.transportSocketMatches.map((e: any) => Cluster_TransportSocketMatch.fromJSON(e))
-        : globalThis.Array.isArray(object?.transport_socket_matches)
-        ? object.transport_socket_matches.map((e: any) => Cluster_TransportSocketMatch.fromJSON(e))
-        : [],
-      transportSocketMatcher: isSet(object.transportSocketMatcher)
-        ? Matcher.fromJSON(object.transportSocketMatcher)
-        : isSet(object.transport_socket_matcher)
-        ? Matcher.fromJSON(object.transport_socket_matcher)
-        : undefined,
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      altStatName: isSet(object.altStatName)
-        ? globalThis.String(object.altStatName)
-        : isSet(object.alt_stat_name)
-        ? globalThis.String(object.alt_stat_name)
-        : "",
-      type: isSet(object.type) ? cluster_DiscoveryTypeFromJSON(object.type) : undefined,
-      clusterType: isSet(object.clusterType)
-        ? Cluster_CustomClusterType.fromJSON(object.clusterType)
-        : isSet(object.cluster_type)
-        ? Cluster_CustomClusterType.fromJSON(object.cluster_type)
-        : undefined,
-      edsClusterConfig: isSet(object.edsClusterConfig)
-        ? Cluster_EdsClusterConfig.fromJSON(object.edsClusterConfig)
-        : isSet(object.eds_cluster_config)
-        ? Cluster_EdsClusterConfig.fromJSON(object.eds_cluster_config)
-        : undefined,
-      connectTimeout: isSet(object.connectTimeout)
-        ? Duration.fromJSON(object.connectTimeout)
-        : isSet(object.connect_timeout)
-        ? Duration.fromJSON(object.connect_timeout)
-        : undefined,
-      perConnectionBufferLimitBytes: isSet(object.perConnectionBufferLimitBytes)
-        ? Number(object.perConnectionBufferLimitBytes)
-        : isSet(object.per_connection_buffer_limit_bytes)
-        ? Number(object.per_connection_buffer_limit_bytes)
-        : undefined,
-      lbPolicy: isSet(object.lbPolicy)
-        ? cluster_LbPolicyFromJSON(object.lbPolicy)
-        : isSet(object.lb_policy)
-        ? cluster_LbPolicyFromJSON(object.lb_policy)
-        : 0,
-      loadAssignment: isSet(object.loadAssignment)
-        ? ClusterLoadAssignment.fromJSON(object.loadAssignment)
-        : isSet(object.load_assignment)
-        ? ClusterLoadAssignment.fromJSON(object.load_assignment)
-        : undefined,
-      healthChecks: globalThis.Array.isArray(object?.healthChecks)
-        ? object.healthChecks.map((e: any) => HealthCheck.fromJSON(e))
-        : globalThis.Array.isArray(object?.health_checks)
-        ? object.health_checks.map((e: any) => HealthCheck.fromJSON(e))
-        : [],
-      maxRequestsPerConnection: isSet(object.maxRequestsPerConnection)
-        ? Number(object.maxRequestsPerConnection)
-        : isSet(object.max_requests_per_connection)
-        ? Number(object.max_requests_per_connection)
-        : undefined,
-      circuitBreakers: isSet(object.circuitBreakers)
-        ? CircuitBreakers.fromJSON(object.circuitBreakers)
-        : isSet(object.circuit_breakers)
-        ? CircuitBreakers.fromJSON(object.circuit_breakers)
-        : undefined,
-      upstreamHttpProtocolOptions: isSet(object.upstreamHttpProtocolOptions)
-        ? UpstreamHttpProtocolOptions.fromJSON(object.upstreamHttpProtocolOptions)
-        : isSet(object.upstream_http_protocol_options)
-        ? UpstreamHttpProtocolOptions.fromJSON(object.upstream_http_protocol_options)
-        : undefined,
-      commonHttpProtocolOptions: isSet(object.commonHttpProtocolOptions)
-        ? HttpProtocolOptions.fromJSON(object.commonHttpProtocolOptions)
-        : isSet(object.common_http_protocol_options)
-        ? HttpProtocolOptions.fromJSON(object.common_http_protocol_options)
-        : undefined,
-      httpProtocolOptions: isSet(object.httpProtocolOptions)
-        ? Http1ProtocolOptions.fromJSON(object.httpProtocolOptions)
-        : isSet(object.http_protocol_options)
-        ? Http1ProtocolOptions.fromJSON(object.http_protocol_options)
-        : undefined,
-      http2ProtocolOptions: isSet(object.http2ProtocolOptions)
-        ? Http2ProtocolOptions.fromJSON(object.http2ProtocolOptions)
-        : isSet(object.http2_protocol_options)
-        ? Http2ProtocolOptions.fromJSON(object.http2_protocol_options)
-        : undefined,
-      typedExtensionProtocolOptions: isObject(object.typedExtensionProtocolOptions)
-        ? (globalThis.Object.entries(object.typedExtensionProtocolOptions) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.typed_extension_protocol_options)
-        ? (globalThis.Object.entries(object.typed_extension_protocol_options) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      dnsRefreshRate: isSet(object.dnsRefreshRate)
-        ? Duration.fromJSON(object.dnsRefreshRate)
-        : isSet(object.dns_refresh_rate)
-        ? Duration.fromJSON(object.dns_refresh_rate)
-        : undefined,
-      dnsJitter: isSet(object.dnsJitter)
-        ? Duration.fromJSON(object.dnsJitter)
-        : isSet(object.dns_jitter)
-        ? Duration.fromJSON(object.dns_jitter)
-        : undefined,
-      dnsFailureRefreshRate: isSet(object.dnsFailureRefreshRate)
-        ? Cluster_RefreshRate.fromJSON(object.dnsFailureRefreshRate)
-        : isSet(object.dns_failure_refresh_rate)
-        ? Cluster_RefreshRate.fromJSON(object.dns_failure_refresh_rate)
-        : undefined,
-      respectDnsTtl: isSet(object.respectDnsTtl)
-        ? globalThis.Boolean(object.respectDnsTtl)
-        : isSet(object.respect_dns_ttl)
-        ? globalThis.Boolean(object.respect_dns_ttl)
-        : false,
-      dnsLookupFamily: isSet(object.dnsLookupFamily)
-        ? cluster_DnsLookupFamilyFromJSON(object.dnsLookupFamily)
-        : isSet(object.dns_lookup_family)
-        ? cluster_DnsLookupFamilyFromJSON(object.dns_lookup_family)
-        : 0,
-      dnsResolvers: globalThis.Array.isArray(object?.dnsResolvers)
-        ? object.dnsResolvers.map((e: any) => Address.fromJSON(e))
-        : globalThis.Array.isArray(object?.dns_resolvers)
-        ? object.dns_resolvers.map((e: any) => Address.fromJSON(e))
-        : [],
-      useTcpForDnsLookups: isSet(object.useTcpForDnsLookups)
-        ? globalThis.Boolean(object.useTcpForDnsLookups)
-        : isSet(object.use_tcp_for_dns_lookups)
-        ? globalThis.Boolean(object.use_tcp_for_dns_lookups)
-        : false,
-      dnsResolutionConfig: isSet(object.dnsResolutionConfig)
-        ? DnsResolutionConfig.fromJSON(object.dnsResolutionConfig)
-        : isSet(object.dns_resolution_config)
-        ? DnsResolutionConfig.fromJSON(object.dns_resolution_config)
-        : undefined,
-      typedDnsResolverConfig: isSet(object.typedDnsResolverConfig)
-        ? TypedExtensionConfig.fromJSON(object.typedDnsResolverConfig)
-        : isSet(object.typed_dns_resolver_config)
-        ? TypedExtensionConfig.fromJSON(object.typed_dns_resolver_config)
-        : undefined,
-      waitForWarmOnInit: isSet(object.waitForWarmOnInit)
-        ? Boolean(object.waitForWarmOnInit)
-        : isSet(object.wait_for_warm_on_init)
-        ? Boolean(object.wait_for_warm_on_init)
-        : undefined,
-      outlierDetection: isSet(object.outlierDetection)
-        ? OutlierDetection.fromJSON(object.outlierDetection)
-        : isSet(object.outlier_detection)
-        ? OutlierDetection.fromJSON(object.outlier_detection)
-        : undefined,
-      cleanupInterval: isSet(object.cleanupInterval)
-        ? Duration.fromJSON(object.cleanupInterval)
-        : isSet(object.cleanup_interval)
-        ? Duration.fromJSON(object.cleanup_interval)
-        : undefined,
-      upstreamBindConfig: isSet(object.upstreamBindConfig)
-        ? BindConfig.fromJSON(object.upstreamBindConfig)
-        : isSet(object.upstream_bind_config)
-        ? BindConfig.fromJSON(object.upstream_bind_config)
-        : undefined,
-      lbSubsetConfig: isSet(object.lbSubsetConfig)
-        ? Cluster_LbSubsetConfig.fromJSON(object.lbSubsetConfig)
-        : isSet(object.lb_subset_config)
-        ? Cluster_LbSubsetConfig.fromJSON(object.lb_subset_config)
-        : undefined,
-      ringHashLbConfig: isSet(object.ringHashLbConfig)
-        ? Cluster_RingHashLbConfig.fromJSON(object.ringHashLbConfig)
-        : isSet(object.ring_hash_lb_config)
-        ? Cluster_RingHashLbConfig.fromJSON(object.ring_hash_lb_config)
-        : undefined,
-      maglevLbConfig: isSet(object.maglevLbConfig)
-        ? Cluster_MaglevLbConfig.fromJSON(object.maglevLbConfig)
-        : isSet(object.maglev_lb_config)
-        ? Cluster_MaglevLbConfig.fromJSON(object.maglev_lb_config)
-        : undefined,
-      originalDstLbConfig: isSet(object.originalDstLbConfig)
-        ? Cluster_OriginalDstLbConfig.fromJSON(object.originalDstLbConfig)
-        : isSet(object.original_dst_lb_config)
-        ? Cluster_OriginalDstLbConfig.fromJSON(object.original_dst_lb_config)
-        : undefined,
-      leastRequestLbConfig: isSet(object.leastRequestLbConfig)
-        ? Cluster_LeastRequestLbConfig.fromJSON(object.leastRequestLbConfig)
-        : isSet(object.least_request_lb_config)
-        ? Cluster_LeastRequestLbConfig.fromJSON(object.least_request_lb_config)
-        : undefined,
-      roundRobinLbConfig: isSet(object.roundRobinLbConfig)
-        ? Cluster_RoundRobinLbConfig.fromJSON(object.roundRobinLbConfig)
-        : isSet(object.round_robin_lb_config)
-        ? Cluster_RoundRobinLbConfig.fromJSON(object.round_robin_lb_config)
-        : undefined,
-      commonLbConfig: isSet(object.commonLbConfig)
-        ? Cluster_CommonLbConfig.fromJSON(object.commonLbConfig)
-        : isSet(object.common_lb_config)
-        ? Cluster_CommonLbConfig.fromJSON(object.common_lb_config)
-        : undefined,
-      transportSocket: isSet(object.transportSocket)
-        ? TransportSocket.fromJSON(object.transportSocket)
-        : isSet(object.transport_socket)
-        ? TransportSocket.fromJSON(object.transport_socket)
-        : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      protocolSelection: isSet(object.protocolSelection)
-        ? cluster_ClusterProtocolSelectionFromJSON(object.protocolSelection)
-        : isSet(object.protocol_selection)
-        ? cluster_ClusterProtocolSelectionFromJSON(object.protocol_selection)
-        : 0,
-      upstreamConnectionOptions: isSet(object.upstreamConnectionOptions)
-        ? UpstreamConnectionOptions.fromJSON(object.upstreamConnectionOptions)
-        : isSet(object.upstream_connection_options)
-        ? UpstreamConnectionOptions.fromJSON(object.upstream_connection_options)
-        : undefined,
-      closeConnectionsOnHostHealthFailure: isSet(object.closeConnectionsOnHostHealthFailure)
-        ? globalThis.Boolean(object.closeConnectionsOnHostHealthFailure)
-        : isSet(object.close_connections_on_host_health_failure)
-        ? globalThis.Boolean(object.close_connections_on_host_health_failure)
-        : false,
-      ignoreHealthOnHostRemoval: isSet(object.ignoreHealthOnHostRemoval)
-        ? globalThis.Boolean(object.ignoreHealthOnHostRemoval)
-        : isSet(object.ignore_health_on_host_removal)
-        ? globalThis.Boolean(object.ignore_health_on_host_removal)
-        : false,
-      filters: globalThis.Array.isArray(object?.filters)
-        ? object.filters.map((e: any) => Filter.fromJSON(e))
-        : [],
-      loadBalancingPolicy: isSet(object.loadBalancingPolicy)
-        ? LoadBalancingPolicy.fromJSON(object.loadBalancingPolicy)
-        : isSet(object.load_balancing_policy)
-        ? LoadBalancingPolicy.fromJSON(object.load_balancing_policy)
-        : undefined,
-      lrsServer: isSet(object.lrsServer)
-        ? ConfigSource.fromJSON(object.lrsServer)
-        : isSet(object.lrs_server)
-        ? ConfigSource.fromJSON(object.lrs_server)
-        : undefined,
-      lrsReportEndpointMetrics: globalThis.Array.isArray(object?.lrsReportEndpointMetrics)
-        ? object.lrsReportEndpointMetrics.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.lrs_report_endpoint_metrics)
-        ? object.lrs_report_endpoint_metrics.map((e: any) => globalThis.String(e))
-        : [],
-      trackTimeoutBudgets: isSet(object.trackTimeoutBudgets)
-        ? globalThis.Boolean(object.trackTimeoutBudgets)
-        : isSet(object.track_timeout_budgets)
-        ? globalThis.Boolean(object.track_timeout_budgets)
-        : false,
-      upstreamConfig: isSet(object.upstreamConfig)
-        ? TypedExtensionConfig.fromJSON(object.upstreamConfig)
-        : isSet(object.upstream_config)
-        ? TypedExtensionConfig.fromJSON(object.upstream_config)
-        : undefined,
-      trackClusterStats: isSet(object.trackClusterStats)
-        ? TrackClusterStats.fromJSON(object.trackClusterStats)
-        : isSet(object.track_cluster_stats)
-        ? TrackClusterStats.fromJSON(object.track_cluster_stats)
-        : undefined,
-      preconnectPolicy: isSet(object.preconnectPolicy)
-        ? Cluster_PreconnectPolicy.fromJSON(object.preconnectPolicy)
-        : isSet(object.preconnect_policy)
-        ? Cluster_PreconnectPolicy.fromJSON(object.preconnect_policy)
-        : undefined,
-      connectionPoolPerDownstreamConnection: isSet(object.connectionPoolPerDownstreamConnection)
-        ? globalThis.Boolean(object.connectionPoolPerDownstreamConnection)
-        : isSet(object.connection_pool_per_downstream_connection)
-        ? globalThis.Boolean(object.connection_pool_per_downstream_connection)
-        : false,
-    };
-  },
-
   toJSON(message: Cluster): unknown {
     const obj: any = {};
     if (message.transportSocketMatches?.length) {
@@ -3340,18 +2869,6 @@ export const Cluster_TransportSocketMatch: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_TransportSocketMatch {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      match: isObject(object.match) ? object.match : undefined,
-      transportSocket: isSet(object.transportSocket)
-        ? TransportSocket.fromJSON(object.transportSocket)
-        : isSet(object.transport_socket)
-        ? TransportSocket.fromJSON(object.transport_socket)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_TransportSocketMatch): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -3441,17 +2958,6 @@ export const Cluster_CustomClusterType: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_CustomClusterType {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_CustomClusterType): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -3535,21 +3041,6 @@ export const Cluster_EdsClusterConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cluster_EdsClusterConfig {
-    return {
-      edsConfig: isSet(object.edsConfig)
-        ? ConfigSource.fromJSON(object.edsConfig)
-        : isSet(object.eds_config)
-        ? ConfigSource.fromJSON(object.eds_config)
-        : undefined,
-      serviceName: isSet(object.serviceName)
-        ? globalThis.String(object.serviceName)
-        : isSet(object.service_name)
-        ? globalThis.String(object.service_name)
-        : "",
-    };
   },
 
   toJSON(message: Cluster_EdsClusterConfig): unknown {
@@ -3712,51 +3203,6 @@ export const Cluster_LbSubsetConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_LbSubsetConfig {
-    return {
-      fallbackPolicy: isSet(object.fallbackPolicy)
-        ? cluster_LbSubsetConfig_LbSubsetFallbackPolicyFromJSON(object.fallbackPolicy)
-        : isSet(object.fallback_policy)
-        ? cluster_LbSubsetConfig_LbSubsetFallbackPolicyFromJSON(object.fallback_policy)
-        : 0,
-      defaultSubset: isObject(object.defaultSubset)
-        ? object.defaultSubset
-        : isObject(object.default_subset)
-        ? object.default_subset
-        : undefined,
-      subsetSelectors: globalThis.Array.isArray(object?.subsetSelectors)
-        ? object.subsetSelectors.map((e: any) => Cluster_LbSubsetConfig_LbSubsetSelector.fromJSON(e))
-        : globalThis.Array.isArray(object?.subset_selectors)
-        ? object.subset_selectors.map((e: any) => Cluster_LbSubsetConfig_LbSubsetSelector.fromJSON(e))
-        : [],
-      localityWeightAware: isSet(object.localityWeightAware)
-        ? globalThis.Boolean(object.localityWeightAware)
-        : isSet(object.locality_weight_aware)
-        ? globalThis.Boolean(object.locality_weight_aware)
-        : false,
-      scaleLocalityWeight: isSet(object.scaleLocalityWeight)
-        ? globalThis.Boolean(object.scaleLocalityWeight)
-        : isSet(object.scale_locality_weight)
-        ? globalThis.Boolean(object.scale_locality_weight)
-        : false,
-      panicModeAny: isSet(object.panicModeAny)
-        ? globalThis.Boolean(object.panicModeAny)
-        : isSet(object.panic_mode_any)
-        ? globalThis.Boolean(object.panic_mode_any)
-        : false,
-      listAsAny: isSet(object.listAsAny)
-        ? globalThis.Boolean(object.listAsAny)
-        : isSet(object.list_as_any)
-        ? globalThis.Boolean(object.list_as_any)
-        : false,
-      metadataFallbackPolicy: isSet(object.metadataFallbackPolicy)
-        ? cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicyFromJSON(object.metadataFallbackPolicy)
-        : isSet(object.metadata_fallback_policy)
-        ? cluster_LbSubsetConfig_LbSubsetMetadataFallbackPolicyFromJSON(object.metadata_fallback_policy)
-        : 0,
-    };
-  },
-
   toJSON(message: Cluster_LbSubsetConfig): unknown {
     const obj: any = {};
     if (message.fallbackPolicy !== 0) {
@@ -3889,27 +3335,6 @@ export const Cluster_LbSubsetConfig_LbSubsetSelector: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_LbSubsetConfig_LbSubsetSelector {
-    return {
-      keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => globalThis.String(e)) : [],
-      singleHostPerSubset: isSet(object.singleHostPerSubset)
-        ? globalThis.Boolean(object.singleHostPerSubset)
-        : isSet(object.single_host_per_subset)
-        ? globalThis.Boolean(object.single_host_per_subset)
-        : false,
-      fallbackPolicy: isSet(object.fallbackPolicy)
-        ? cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicyFromJSON(object.fallbackPolicy)
-        : isSet(object.fallback_policy)
-        ? cluster_LbSubsetConfig_LbSubsetSelector_LbSubsetSelectorFallbackPolicyFromJSON(object.fallback_policy)
-        : 0,
-      fallbackKeysSubset: globalThis.Array.isArray(object?.fallbackKeysSubset)
-        ? object.fallbackKeysSubset.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.fallback_keys_subset)
-        ? object.fallback_keys_subset.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: Cluster_LbSubsetConfig_LbSubsetSelector): unknown {
     const obj: any = {};
     if (message.keys?.length) {
@@ -4014,22 +3439,6 @@ export const Cluster_SlowStartConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_SlowStartConfig {
-    return {
-      slowStartWindow: isSet(object.slowStartWindow)
-        ? Duration.fromJSON(object.slowStartWindow)
-        : isSet(object.slow_start_window)
-        ? Duration.fromJSON(object.slow_start_window)
-        : undefined,
-      aggression: isSet(object.aggression) ? RuntimeDouble.fromJSON(object.aggression) : undefined,
-      minWeightPercent: isSet(object.minWeightPercent)
-        ? Percent.fromJSON(object.minWeightPercent)
-        : isSet(object.min_weight_percent)
-        ? Percent.fromJSON(object.min_weight_percent)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_SlowStartConfig): unknown {
     const obj: any = {};
     if (message.slowStartWindow !== undefined) {
@@ -4110,16 +3519,6 @@ export const Cluster_RoundRobinLbConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cluster_RoundRobinLbConfig {
-    return {
-      slowStartConfig: isSet(object.slowStartConfig)
-        ? Cluster_SlowStartConfig.fromJSON(object.slowStartConfig)
-        : isSet(object.slow_start_config)
-        ? Cluster_SlowStartConfig.fromJSON(object.slow_start_config)
-        : undefined,
-    };
   },
 
   toJSON(message: Cluster_RoundRobinLbConfig): unknown {
@@ -4212,26 +3611,6 @@ export const Cluster_LeastRequestLbConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cluster_LeastRequestLbConfig {
-    return {
-      choiceCount: isSet(object.choiceCount)
-        ? Number(object.choiceCount)
-        : isSet(object.choice_count)
-        ? Number(object.choice_count)
-        : undefined,
-      activeRequestBias: isSet(object.activeRequestBias)
-        ? RuntimeDouble.fromJSON(object.activeRequestBias)
-        : isSet(object.active_request_bias)
-        ? RuntimeDouble.fromJSON(object.active_request_bias)
-        : undefined,
-      slowStartConfig: isSet(object.slowStartConfig)
-        ? Cluster_SlowStartConfig.fromJSON(object.slowStartConfig)
-        : isSet(object.slow_start_config)
-        ? Cluster_SlowStartConfig.fromJSON(object.slow_start_config)
-        : undefined,
-    };
   },
 
   toJSON(message: Cluster_LeastRequestLbConfig): unknown {
@@ -4336,26 +3715,6 @@ export const Cluster_RingHashLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_RingHashLbConfig {
-    return {
-      minimumRingSize: isSet(object.minimumRingSize)
-        ? Number(object.minimumRingSize)
-        : isSet(object.minimum_ring_size)
-        ? Number(object.minimum_ring_size)
-        : undefined,
-      hashFunction: isSet(object.hashFunction)
-        ? cluster_RingHashLbConfig_HashFunctionFromJSON(object.hashFunction)
-        : isSet(object.hash_function)
-        ? cluster_RingHashLbConfig_HashFunctionFromJSON(object.hash_function)
-        : 0,
-      maximumRingSize: isSet(object.maximumRingSize)
-        ? Number(object.maximumRingSize)
-        : isSet(object.maximum_ring_size)
-        ? Number(object.maximum_ring_size)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_RingHashLbConfig): unknown {
     const obj: any = {};
     if (message.minimumRingSize !== undefined) {
@@ -4430,16 +3789,6 @@ export const Cluster_MaglevLbConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cluster_MaglevLbConfig {
-    return {
-      tableSize: isSet(object.tableSize)
-        ? Number(object.tableSize)
-        : isSet(object.table_size)
-        ? Number(object.table_size)
-        : undefined,
-    };
   },
 
   toJSON(message: Cluster_MaglevLbConfig): unknown {
@@ -4541,31 +3890,6 @@ export const Cluster_OriginalDstLbConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cluster_OriginalDstLbConfig {
-    return {
-      useHttpHeader: isSet(object.useHttpHeader)
-        ? globalThis.Boolean(object.useHttpHeader)
-        : isSet(object.use_http_header)
-        ? globalThis.Boolean(object.use_http_header)
-        : false,
-      httpHeaderName: isSet(object.httpHeaderName)
-        ? globalThis.String(object.httpHeaderName)
-        : isSet(object.http_header_name)
-        ? globalThis.String(object.http_header_name)
-        : "",
-      upstreamPortOverride: isSet(object.upstreamPortOverride)
-        ? Number(object.upstreamPortOverride)
-        : isSet(object.upstream_port_override)
-        ? Number(object.upstream_port_override)
-        : undefined,
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-    };
   },
 
   toJSON(message: Cluster_OriginalDstLbConfig): unknown {
@@ -4746,51 +4070,6 @@ export const Cluster_CommonLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_CommonLbConfig {
-    return {
-      healthyPanicThreshold: isSet(object.healthyPanicThreshold)
-        ? Percent.fromJSON(object.healthyPanicThreshold)
-        : isSet(object.healthy_panic_threshold)
-        ? Percent.fromJSON(object.healthy_panic_threshold)
-        : undefined,
-      zoneAwareLbConfig: isSet(object.zoneAwareLbConfig)
-        ? Cluster_CommonLbConfig_ZoneAwareLbConfig.fromJSON(object.zoneAwareLbConfig)
-        : isSet(object.zone_aware_lb_config)
-        ? Cluster_CommonLbConfig_ZoneAwareLbConfig.fromJSON(object.zone_aware_lb_config)
-        : undefined,
-      localityWeightedLbConfig: isSet(object.localityWeightedLbConfig)
-        ? Cluster_CommonLbConfig_LocalityWeightedLbConfig.fromJSON(object.localityWeightedLbConfig)
-        : isSet(object.locality_weighted_lb_config)
-        ? Cluster_CommonLbConfig_LocalityWeightedLbConfig.fromJSON(object.locality_weighted_lb_config)
-        : undefined,
-      updateMergeWindow: isSet(object.updateMergeWindow)
-        ? Duration.fromJSON(object.updateMergeWindow)
-        : isSet(object.update_merge_window)
-        ? Duration.fromJSON(object.update_merge_window)
-        : undefined,
-      ignoreNewHostsUntilFirstHc: isSet(object.ignoreNewHostsUntilFirstHc)
-        ? globalThis.Boolean(object.ignoreNewHostsUntilFirstHc)
-        : isSet(object.ignore_new_hosts_until_first_hc)
-        ? globalThis.Boolean(object.ignore_new_hosts_until_first_hc)
-        : false,
-      closeConnectionsOnHostSetChange: isSet(object.closeConnectionsOnHostSetChange)
-        ? globalThis.Boolean(object.closeConnectionsOnHostSetChange)
-        : isSet(object.close_connections_on_host_set_change)
-        ? globalThis.Boolean(object.close_connections_on_host_set_change)
-        : false,
-      consistentHashingLbConfig: isSet(object.consistentHashingLbConfig)
-        ? Cluster_CommonLbConfig_ConsistentHashingLbConfig.fromJSON(object.consistentHashingLbConfig)
-        : isSet(object.consistent_hashing_lb_config)
-        ? Cluster_CommonLbConfig_ConsistentHashingLbConfig.fromJSON(object.consistent_hashing_lb_config)
-        : undefined,
-      overrideHostStatus: isSet(object.overrideHostStatus)
-        ? HealthStatusSet.fromJSON(object.overrideHostStatus)
-        : isSet(object.override_host_status)
-        ? HealthStatusSet.fromJSON(object.override_host_status)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_CommonLbConfig): unknown {
     const obj: any = {};
     if (message.healthyPanicThreshold !== undefined) {
@@ -4928,26 +4207,6 @@ export const Cluster_CommonLbConfig_ZoneAwareLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_CommonLbConfig_ZoneAwareLbConfig {
-    return {
-      routingEnabled: isSet(object.routingEnabled)
-        ? Percent.fromJSON(object.routingEnabled)
-        : isSet(object.routing_enabled)
-        ? Percent.fromJSON(object.routing_enabled)
-        : undefined,
-      minClusterSize: isSet(object.minClusterSize)
-        ? Number(object.minClusterSize)
-        : isSet(object.min_cluster_size)
-        ? Number(object.min_cluster_size)
-        : undefined,
-      failTrafficOnPanic: isSet(object.failTrafficOnPanic)
-        ? globalThis.Boolean(object.failTrafficOnPanic)
-        : isSet(object.fail_traffic_on_panic)
-        ? globalThis.Boolean(object.fail_traffic_on_panic)
-        : false,
-    };
-  },
-
   toJSON(message: Cluster_CommonLbConfig_ZoneAwareLbConfig): unknown {
     const obj: any = {};
     if (message.routingEnabled !== undefined) {
@@ -5013,10 +4272,6 @@ export const Cluster_CommonLbConfig_LocalityWeightedLbConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): Cluster_CommonLbConfig_LocalityWeightedLbConfig {
-    return {};
   },
 
   toJSON(_: Cluster_CommonLbConfig_LocalityWeightedLbConfig): unknown {
@@ -5101,21 +4356,6 @@ export const Cluster_CommonLbConfig_ConsistentHashingLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_CommonLbConfig_ConsistentHashingLbConfig {
-    return {
-      useHostnameForHashing: isSet(object.useHostnameForHashing)
-        ? globalThis.Boolean(object.useHostnameForHashing)
-        : isSet(object.use_hostname_for_hashing)
-        ? globalThis.Boolean(object.use_hostname_for_hashing)
-        : false,
-      hashBalanceFactor: isSet(object.hashBalanceFactor)
-        ? Number(object.hashBalanceFactor)
-        : isSet(object.hash_balance_factor)
-        ? Number(object.hash_balance_factor)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_CommonLbConfig_ConsistentHashingLbConfig): unknown {
     const obj: any = {};
     if (message.useHostnameForHashing !== false) {
@@ -5198,21 +4438,6 @@ export const Cluster_RefreshRate: MessageFns<Cluster_RefreshRate, "envoy.config.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Cluster_RefreshRate {
-    return {
-      baseInterval: isSet(object.baseInterval)
-        ? Duration.fromJSON(object.baseInterval)
-        : isSet(object.base_interval)
-        ? Duration.fromJSON(object.base_interval)
-        : undefined,
-      maxInterval: isSet(object.maxInterval)
-        ? Duration.fromJSON(object.maxInterval)
-        : isSet(object.max_interval)
-        ? Duration.fromJSON(object.max_interval)
-        : undefined,
-    };
   },
 
   toJSON(message: Cluster_RefreshRate): unknown {
@@ -5302,21 +4527,6 @@ export const Cluster_PreconnectPolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_PreconnectPolicy {
-    return {
-      perUpstreamPreconnectRatio: isSet(object.perUpstreamPreconnectRatio)
-        ? Number(object.perUpstreamPreconnectRatio)
-        : isSet(object.per_upstream_preconnect_ratio)
-        ? Number(object.per_upstream_preconnect_ratio)
-        : undefined,
-      predictivePreconnectRatio: isSet(object.predictivePreconnectRatio)
-        ? Number(object.predictivePreconnectRatio)
-        : isSet(object.predictive_preconnect_ratio)
-        ? Number(object.predictive_preconnect_ratio)
-        : undefined,
-    };
-  },
-
   toJSON(message: Cluster_PreconnectPolicy): unknown {
     const obj: any = {};
     if (message.perUpstreamPreconnectRatio !== undefined) {
@@ -5400,13 +4610,6 @@ export const Cluster_TypedExtensionProtocolOptionsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Cluster_TypedExtensionProtocolOptionsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Cluster_TypedExtensionProtocolOptionsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -5478,14 +4681,6 @@ export const LoadBalancingPolicy: MessageFns<LoadBalancingPolicy, "envoy.config.
     }
   },
 
-  fromJSON(object: any): LoadBalancingPolicy {
-    return {
-      policies: globalThis.Array.isArray(object?.policies)
-        ? object.policies.map((e: any) => LoadBalancingPolicy_Policy.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: LoadBalancingPolicy): unknown {
     const obj: any = {};
     if (message.policies?.length) {
@@ -5552,16 +4747,6 @@ export const LoadBalancingPolicy_Policy: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LoadBalancingPolicy_Policy {
-    return {
-      typedExtensionConfig: isSet(object.typedExtensionConfig)
-        ? TypedExtensionConfig.fromJSON(object.typedExtensionConfig)
-        : isSet(object.typed_extension_config)
-        ? TypedExtensionConfig.fromJSON(object.typed_extension_config)
-        : undefined,
-    };
   },
 
   toJSON(message: LoadBalancingPolicy_Policy): unknown {
@@ -5657,26 +4842,6 @@ export const UpstreamConnectionOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): UpstreamConnectionOptions {
-    return {
-      tcpKeepalive: isSet(object.tcpKeepalive)
-        ? TcpKeepalive.fromJSON(object.tcpKeepalive)
-        : isSet(object.tcp_keepalive)
-        ? TcpKeepalive.fromJSON(object.tcp_keepalive)
-        : undefined,
-      setLocalInterfaceNameOnUpstreamConnections: isSet(object.setLocalInterfaceNameOnUpstreamConnections)
-        ? globalThis.Boolean(object.setLocalInterfaceNameOnUpstreamConnections)
-        : isSet(object.set_local_interface_name_on_upstream_connections)
-        ? globalThis.Boolean(object.set_local_interface_name_on_upstream_connections)
-        : false,
-      happyEyeballsConfig: isSet(object.happyEyeballsConfig)
-        ? UpstreamConnectionOptions_HappyEyeballsConfig.fromJSON(object.happyEyeballsConfig)
-        : isSet(object.happy_eyeballs_config)
-        ? UpstreamConnectionOptions_HappyEyeballsConfig.fromJSON(object.happy_eyeballs_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: UpstreamConnectionOptions): unknown {
     const obj: any = {};
     if (message.tcpKeepalive !== undefined) {
@@ -5769,21 +4934,6 @@ export const UpstreamConnectionOptions_HappyEyeballsConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UpstreamConnectionOptions_HappyEyeballsConfig {
-    return {
-      firstAddressFamilyVersion: isSet(object.firstAddressFamilyVersion)
-        ? upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(object.firstAddressFamilyVersion)
-        : isSet(object.first_address_family_version)
-        ? upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(object.first_address_family_version)
-        : 0,
-      firstAddressFamilyCount: isSet(object.firstAddressFamilyCount)
-        ? Number(object.firstAddressFamilyCount)
-        : isSet(object.first_address_family_count)
-        ? Number(object.first_address_family_count)
-        : undefined,
-    };
   },
 
   toJSON(message: UpstreamConnectionOptions_HappyEyeballsConfig): unknown {
@@ -5883,26 +5033,6 @@ export const TrackClusterStats: MessageFns<TrackClusterStats, "envoy.config.clus
     }
   },
 
-  fromJSON(object: any): TrackClusterStats {
-    return {
-      timeoutBudgets: isSet(object.timeoutBudgets)
-        ? globalThis.Boolean(object.timeoutBudgets)
-        : isSet(object.timeout_budgets)
-        ? globalThis.Boolean(object.timeout_budgets)
-        : false,
-      requestResponseSizes: isSet(object.requestResponseSizes)
-        ? globalThis.Boolean(object.requestResponseSizes)
-        : isSet(object.request_response_sizes)
-        ? globalThis.Boolean(object.request_response_sizes)
-        : false,
-      perEndpointStats: isSet(object.perEndpointStats)
-        ? globalThis.Boolean(object.perEndpointStats)
-        : isSet(object.per_endpoint_stats)
-        ? globalThis.Boolean(object.per_endpoint_stats)
-        : false,
-    };
-  },
-
   toJSON(message: TrackClusterStats): unknown {
     const obj: any = {};
     if (message.timeoutBudgets !== false) {
@@ -5941,19 +5071,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

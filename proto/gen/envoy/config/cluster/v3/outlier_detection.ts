@@ -570,130 +570,6 @@ export const OutlierDetection: MessageFns<OutlierDetection, "envoy.config.cluste
     }
   },
 
-  fromJSON(object: any): OutlierDetection {
-    return {
-      consecutive5xx: isSet(object.consecutive5xx)
-        ? Number(object.consecutive5xx)
-        : isSet(object.consecutive_5xx)
-        ? Number(object.consecutive_5xx)
-        : undefined,
-      interval: isSet(object.interval) ? Duration.fromJSON(object.interval) : undefined,
-      baseEjectionTime: isSet(object.baseEjectionTime)
-        ? Duration.fromJSON(object.baseEjectionTime)
-        : isSet(object.base_ejection_time)
-        ? Duration.fromJSON(object.base_ejection_time)
-        : undefined,
-      maxEjectionPercent: isSet(object.maxEjectionPercent)
-        ? Number(object.maxEjectionPercent)
-        : isSet(object.max_ejection_percent)
-        ? Number(object.max_ejection_percent)
-        : undefined,
-      enforcingConsecutive5xx: isSet(object.enforcingConsecutive5xx)
-        ? Number(object.enforcingConsecutive5xx)
-        : isSet(object.enforcing_consecutive_5xx)
-        ? Number(object.enforcing_consecutive_5xx)
-        : undefined,
-      enforcingSuccessRate: isSet(object.enforcingSuccessRate)
-        ? Number(object.enforcingSuccessRate)
-        : isSet(object.enforcing_success_rate)
-        ? Number(object.enforcing_success_rate)
-        : undefined,
-      successRateMinimumHosts: isSet(object.successRateMinimumHosts)
-        ? Number(object.successRateMinimumHosts)
-        : isSet(object.success_rate_minimum_hosts)
-        ? Number(object.success_rate_minimum_hosts)
-        : undefined,
-      successRateRequestVolume: isSet(object.successRateRequestVolume)
-        ? Number(object.successRateRequestVolume)
-        : isSet(object.success_rate_request_volume)
-        ? Number(object.success_rate_request_volume)
-        : undefined,
-      successRateStdevFactor: isSet(object.successRateStdevFactor)
-        ? Number(object.successRateStdevFactor)
-        : isSet(object.success_rate_stdev_factor)
-        ? Number(object.success_rate_stdev_factor)
-        : undefined,
-      consecutiveGatewayFailure: isSet(object.consecutiveGatewayFailure)
-        ? Number(object.consecutiveGatewayFailure)
-        : isSet(object.consecutive_gateway_failure)
-        ? Number(object.consecutive_gateway_failure)
-        : undefined,
-      enforcingConsecutiveGatewayFailure: isSet(object.enforcingConsecutiveGatewayFailure)
-        ? Number(object.enforcingConsecutiveGatewayFailure)
-        : isSet(object.enforcing_consecutive_gateway_failure)
-        ? Number(object.enforcing_consecutive_gateway_failure)
-        : undefined,
-      splitExternalLocalOriginErrors: isSet(object.splitExternalLocalOriginErrors)
-        ? globalThis.Boolean(object.splitExternalLocalOriginErrors)
-        : isSet(object.split_external_local_origin_errors)
-        ? globalThis.Boolean(object.split_external_local_origin_errors)
-        : false,
-      consecutiveLocalOriginFailure: isSet(object.consecutiveLocalOriginFailure)
-        ? Number(object.consecutiveLocalOriginFailure)
-        : isSet(object.consecutive_local_origin_failure)
-        ? Number(object.consecutive_local_origin_failure)
-        : undefined,
-      enforcingConsecutiveLocalOriginFailure: isSet(object.enforcingConsecutiveLocalOriginFailure)
-        ? Number(object.enforcingConsecutiveLocalOriginFailure)
-        : isSet(object.enforcing_consecutive_local_origin_failure)
-        ? Number(object.enforcing_consecutive_local_origin_failure)
-        : undefined,
-      enforcingLocalOriginSuccessRate: isSet(object.enforcingLocalOriginSuccessRate)
-        ? Number(object.enforcingLocalOriginSuccessRate)
-        : isSet(object.enforcing_local_origin_success_rate)
-        ? Number(object.enforcing_local_origin_success_rate)
-        : undefined,
-      failurePercentageThreshold: isSet(object.failurePercentageThreshold)
-        ? Number(object.failurePercentageThreshold)
-        : isSet(object.failure_percentage_threshold)
-        ? Number(object.failure_percentage_threshold)
-        : undefined,
-      enforcingFailurePercentage: isSet(object.enforcingFailurePercentage)
-        ? Number(object.enforcingFailurePercentage)
-        : isSet(object.enforcing_failure_percentage)
-        ? Number(object.enforcing_failure_percentage)
-        : undefined,
-      enforcingFailurePercentageLocalOrigin: isSet(object.enforcingFailurePercentageLocalOrigin)
-        ? Number(object.enforcingFailurePercentageLocalOrigin)
-        : isSet(object.enforcing_failure_percentage_local_origin)
-        ? Number(object.enforcing_failure_percentage_local_origin)
-        : undefined,
-      failurePercentageMinimumHosts: isSet(object.failurePercentageMinimumHosts)
-        ? Number(object.failurePercentageMinimumHosts)
-        : isSet(object.failure_percentage_minimum_hosts)
-        ? Number(object.failure_percentage_minimum_hosts)
-        : undefined,
-      failurePercentageRequestVolume: isSet(object.failurePercentageRequestVolume)
-        ? Number(object.failurePercentageRequestVolume)
-        : isSet(object.failure_percentage_request_volume)
-        ? Number(object.failure_percentage_request_volume)
-        : undefined,
-      maxEjectionTime: isSet(object.maxEjectionTime)
-        ? Duration.fromJSON(object.maxEjectionTime)
-        : isSet(object.max_ejection_time)
-        ? Duration.fromJSON(object.max_ejection_time)
-        : undefined,
-      maxEjectionTimeJitter: isSet(object.maxEjectionTimeJitter)
-        ? Duration.fromJSON(object.maxEjectionTimeJitter)
-        : isSet(object.max_ejection_time_jitter)
-        ? Duration.fromJSON(object.max_ejection_time_jitter)
-        : undefined,
-      successfulActiveHealthCheckUnejectHost: isSet(object.successfulActiveHealthCheckUnejectHost)
-        ? Boolean(object.successfulActiveHealthCheckUnejectHost)
-        : isSet(object.successful_active_health_check_uneject_host)
-        ? Boolean(object.successful_active_health_check_uneject_host)
-        : undefined,
-      monitors: globalThis.Array.isArray(object?.monitors)
-        ? object.monitors.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      alwaysEjectOneHost: isSet(object.alwaysEjectOneHost)
-        ? Boolean(object.alwaysEjectOneHost)
-        : isSet(object.always_eject_one_host)
-        ? Boolean(object.always_eject_one_host)
-        : undefined,
-    };
-  },
-
   toJSON(message: OutlierDetection): unknown {
     const obj: any = {};
     if (message.consecutive5xx !== undefined) {
@@ -825,15 +701,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -104,19 +104,6 @@ export enum SocketAddress_Protocol {
   UDP = 1,
 }
 
-export function socketAddress_ProtocolFromJSON(object: any): SocketAddress_Protocol {
-  switch (object) {
-    case 0:
-    case "TCP":
-      return SocketAddress_Protocol.TCP;
-    case 1:
-    case "UDP":
-      return SocketAddress_Protocol.UDP;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SocketAddress_Protocol");
-  }
-}
-
 export function socketAddress_ProtocolToJSON(object: SocketAddress_Protocol): string {
   switch (object) {
     case SocketAddress_Protocol.TCP:
@@ -303,13 +290,6 @@ export const Pipe: MessageFns<Pipe, "envoy.config.core.v3.Pipe"> = {
     }
   },
 
-  fromJSON(object: any): Pipe {
-    return {
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      mode: isSet(object.mode) ? globalThis.Number(object.mode) : 0,
-    };
-  },
-
   toJSON(message: Pipe): unknown {
     const obj: any = {};
     if (message.path !== "") {
@@ -388,21 +368,6 @@ export const EnvoyInternalAddress: MessageFns<EnvoyInternalAddress, "envoy.confi
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): EnvoyInternalAddress {
-    return {
-      serverListenerName: isSet(object.serverListenerName)
-        ? globalThis.String(object.serverListenerName)
-        : isSet(object.server_listener_name)
-        ? globalThis.String(object.server_listener_name)
-        : undefined,
-      endpointId: isSet(object.endpointId)
-        ? globalThis.String(object.endpointId)
-        : isSet(object.endpoint_id)
-        ? globalThis.String(object.endpoint_id)
-        : "",
-    };
   },
 
   toJSON(message: EnvoyInternalAddress): unknown {
@@ -548,38 +513,6 @@ export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.Sock
     }
   },
 
-  fromJSON(object: any): SocketAddress {
-    return {
-      protocol: isSet(object.protocol) ? socketAddress_ProtocolFromJSON(object.protocol) : 0,
-      address: isSet(object.address) ? globalThis.String(object.address) : "",
-      portValue: isSet(object.portValue)
-        ? globalThis.Number(object.portValue)
-        : isSet(object.port_value)
-        ? globalThis.Number(object.port_value)
-        : undefined,
-      namedPort: isSet(object.namedPort)
-        ? globalThis.String(object.namedPort)
-        : isSet(object.named_port)
-        ? globalThis.String(object.named_port)
-        : undefined,
-      resolverName: isSet(object.resolverName)
-        ? globalThis.String(object.resolverName)
-        : isSet(object.resolver_name)
-        ? globalThis.String(object.resolver_name)
-        : "",
-      ipv4Compat: isSet(object.ipv4Compat)
-        ? globalThis.Boolean(object.ipv4Compat)
-        : isSet(object.ipv4_compat)
-        ? globalThis.Boolean(object.ipv4_compat)
-        : false,
-      networkNamespaceFilepath: isSet(object.networkNamespaceFilepath)
-        ? globalThis.String(object.networkNamespaceFilepath)
-        : isSet(object.network_namespace_filepath)
-        ? globalThis.String(object.network_namespace_filepath)
-        : "",
-    };
-  },
-
   toJSON(message: SocketAddress): unknown {
     const obj: any = {};
     if (message.protocol !== 0) {
@@ -691,26 +624,6 @@ export const TcpKeepalive: MessageFns<TcpKeepalive, "envoy.config.core.v3.TcpKee
     }
   },
 
-  fromJSON(object: any): TcpKeepalive {
-    return {
-      keepaliveProbes: isSet(object.keepaliveProbes)
-        ? Number(object.keepaliveProbes)
-        : isSet(object.keepalive_probes)
-        ? Number(object.keepalive_probes)
-        : undefined,
-      keepaliveTime: isSet(object.keepaliveTime)
-        ? Number(object.keepaliveTime)
-        : isSet(object.keepalive_time)
-        ? Number(object.keepalive_time)
-        : undefined,
-      keepaliveInterval: isSet(object.keepaliveInterval)
-        ? Number(object.keepaliveInterval)
-        : isSet(object.keepalive_interval)
-        ? Number(object.keepalive_interval)
-        : undefined,
-    };
-  },
-
   toJSON(message: TcpKeepalive): unknown {
     const obj: any = {};
     if (message.keepaliveProbes !== undefined) {
@@ -793,17 +706,6 @@ export const ExtraSourceAddress: MessageFns<ExtraSourceAddress, "envoy.config.co
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ExtraSourceAddress {
-    return {
-      address: isSet(object.address) ? SocketAddress.fromJSON(object.address) : undefined,
-      socketOptions: isSet(object.socketOptions)
-        ? SocketOptionsOverride.fromJSON(object.socketOptions)
-        : isSet(object.socket_options)
-        ? SocketOptionsOverride.fromJSON(object.socket_options)
-        : undefined,
-    };
   },
 
   toJSON(message: ExtraSourceAddress): unknown {
@@ -941,37 +843,6 @@ export const BindConfig: MessageFns<BindConfig, "envoy.config.core.v3.BindConfig
     }
   },
 
-  fromJSON(object: any): BindConfig {
-    return {
-      sourceAddress: isSet(object.sourceAddress)
-        ? SocketAddress.fromJSON(object.sourceAddress)
-        : isSet(object.source_address)
-        ? SocketAddress.fromJSON(object.source_address)
-        : undefined,
-      freebind: isSet(object.freebind) ? Boolean(object.freebind) : undefined,
-      socketOptions: globalThis.Array.isArray(object?.socketOptions)
-        ? object.socketOptions.map((e: any) => SocketOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.socket_options)
-        ? object.socket_options.map((e: any) => SocketOption.fromJSON(e))
-        : [],
-      extraSourceAddresses: globalThis.Array.isArray(object?.extraSourceAddresses)
-        ? object.extraSourceAddresses.map((e: any) => ExtraSourceAddress.fromJSON(e))
-        : globalThis.Array.isArray(object?.extra_source_addresses)
-        ? object.extra_source_addresses.map((e: any) => ExtraSourceAddress.fromJSON(e))
-        : [],
-      additionalSourceAddresses: globalThis.Array.isArray(object?.additionalSourceAddresses)
-        ? object.additionalSourceAddresses.map((e: any) => SocketAddress.fromJSON(e))
-        : globalThis.Array.isArray(object?.additional_source_addresses)
-        ? object.additional_source_addresses.map((e: any) => SocketAddress.fromJSON(e))
-        : [],
-      localAddressSelector: isSet(object.localAddressSelector)
-        ? TypedExtensionConfig.fromJSON(object.localAddressSelector)
-        : isSet(object.local_address_selector)
-        ? TypedExtensionConfig.fromJSON(object.local_address_selector)
-        : undefined,
-    };
-  },
-
   toJSON(message: BindConfig): unknown {
     const obj: any = {};
     if (message.sourceAddress !== undefined) {
@@ -1084,22 +955,6 @@ export const Address: MessageFns<Address, "envoy.config.core.v3.Address"> = {
     }
   },
 
-  fromJSON(object: any): Address {
-    return {
-      socketAddress: isSet(object.socketAddress)
-        ? SocketAddress.fromJSON(object.socketAddress)
-        : isSet(object.socket_address)
-        ? SocketAddress.fromJSON(object.socket_address)
-        : undefined,
-      pipe: isSet(object.pipe) ? Pipe.fromJSON(object.pipe) : undefined,
-      envoyInternalAddress: isSet(object.envoyInternalAddress)
-        ? EnvoyInternalAddress.fromJSON(object.envoyInternalAddress)
-        : isSet(object.envoy_internal_address)
-        ? EnvoyInternalAddress.fromJSON(object.envoy_internal_address)
-        : undefined,
-    };
-  },
-
   toJSON(message: Address): unknown {
     const obj: any = {};
     if (message.socketAddress !== undefined) {
@@ -1188,21 +1043,6 @@ export const CidrRange: MessageFns<CidrRange, "envoy.config.core.v3.CidrRange"> 
     }
   },
 
-  fromJSON(object: any): CidrRange {
-    return {
-      addressPrefix: isSet(object.addressPrefix)
-        ? globalThis.String(object.addressPrefix)
-        : isSet(object.address_prefix)
-        ? globalThis.String(object.address_prefix)
-        : "",
-      prefixLen: isSet(object.prefixLen)
-        ? Number(object.prefixLen)
-        : isSet(object.prefix_len)
-        ? Number(object.prefix_len)
-        : undefined,
-    };
-  },
-
   toJSON(message: CidrRange): unknown {
     const obj: any = {};
     if (message.addressPrefix !== "") {
@@ -1233,15 +1073,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

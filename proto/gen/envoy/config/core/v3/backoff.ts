@@ -86,21 +86,6 @@ export const BackoffStrategy: MessageFns<BackoffStrategy, "envoy.config.core.v3.
     }
   },
 
-  fromJSON(object: any): BackoffStrategy {
-    return {
-      baseInterval: isSet(object.baseInterval)
-        ? Duration.fromJSON(object.baseInterval)
-        : isSet(object.base_interval)
-        ? Duration.fromJSON(object.base_interval)
-        : undefined,
-      maxInterval: isSet(object.maxInterval)
-        ? Duration.fromJSON(object.maxInterval)
-        : isSet(object.max_interval)
-        ? Duration.fromJSON(object.max_interval)
-        : undefined,
-    };
-  },
-
   toJSON(message: BackoffStrategy): unknown {
     const obj: any = {};
     if (message.baseInterval !== undefined) {
@@ -135,15 +120,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -30,19 +30,6 @@ export enum RoutingPriority {
   HIGH = 1,
 }
 
-export function routingPriorityFromJSON(object: any): RoutingPriority {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return RoutingPriority.DEFAULT;
-    case 1:
-    case "HIGH":
-      return RoutingPriority.HIGH;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RoutingPriority");
-  }
-}
-
 export function routingPriorityToJSON(object: RoutingPriority): string {
   switch (object) {
     case RoutingPriority.DEFAULT:
@@ -66,43 +53,6 @@ export enum RequestMethod {
   OPTIONS = 7,
   TRACE = 8,
   PATCH = 9,
-}
-
-export function requestMethodFromJSON(object: any): RequestMethod {
-  switch (object) {
-    case 0:
-    case "METHOD_UNSPECIFIED":
-      return RequestMethod.METHOD_UNSPECIFIED;
-    case 1:
-    case "GET":
-      return RequestMethod.GET;
-    case 2:
-    case "HEAD":
-      return RequestMethod.HEAD;
-    case 3:
-    case "POST":
-      return RequestMethod.POST;
-    case 4:
-    case "PUT":
-      return RequestMethod.PUT;
-    case 5:
-    case "DELETE":
-      return RequestMethod.DELETE;
-    case 6:
-    case "CONNECT":
-      return RequestMethod.CONNECT;
-    case 7:
-    case "OPTIONS":
-      return RequestMethod.OPTIONS;
-    case 8:
-    case "TRACE":
-      return RequestMethod.TRACE;
-    case 9:
-    case "PATCH":
-      return RequestMethod.PATCH;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RequestMethod");
-  }
 }
 
 export function requestMethodToJSON(object: RequestMethod): string {
@@ -140,22 +90,6 @@ export enum TrafficDirection {
   INBOUND = 1,
   /** OUTBOUND - The transport is used for outgoing traffic. */
   OUTBOUND = 2,
-}
-
-export function trafficDirectionFromJSON(object: any): TrafficDirection {
-  switch (object) {
-    case 0:
-    case "UNSPECIFIED":
-      return TrafficDirection.UNSPECIFIED;
-    case 1:
-    case "INBOUND":
-      return TrafficDirection.INBOUND;
-    case 2:
-    case "OUTBOUND":
-      return TrafficDirection.OUTBOUND;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TrafficDirection");
-  }
 }
 
 export function trafficDirectionToJSON(object: TrafficDirection): string {
@@ -524,25 +458,6 @@ export enum KeyValueAppend_KeyValueAppendAction {
   OVERWRITE_IF_EXISTS = 3,
 }
 
-export function keyValueAppend_KeyValueAppendActionFromJSON(object: any): KeyValueAppend_KeyValueAppendAction {
-  switch (object) {
-    case 0:
-    case "APPEND_IF_EXISTS_OR_ADD":
-      return KeyValueAppend_KeyValueAppendAction.APPEND_IF_EXISTS_OR_ADD;
-    case 1:
-    case "ADD_IF_ABSENT":
-      return KeyValueAppend_KeyValueAppendAction.ADD_IF_ABSENT;
-    case 2:
-    case "OVERWRITE_IF_EXISTS_OR_ADD":
-      return KeyValueAppend_KeyValueAppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
-    case 3:
-    case "OVERWRITE_IF_EXISTS":
-      return KeyValueAppend_KeyValueAppendAction.OVERWRITE_IF_EXISTS;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum KeyValueAppend_KeyValueAppendAction");
-  }
-}
-
 export function keyValueAppend_KeyValueAppendActionToJSON(object: KeyValueAppend_KeyValueAppendAction): string {
   switch (object) {
     case KeyValueAppend_KeyValueAppendAction.APPEND_IF_EXISTS_OR_ADD:
@@ -666,27 +581,6 @@ export enum HeaderValueOption_HeaderAppendAction {
    * the header already exists. If the header doesn't exist then this will be no-op.
    */
   OVERWRITE_IF_EXISTS = 3,
-}
-
-export function headerValueOption_HeaderAppendActionFromJSON(object: any): HeaderValueOption_HeaderAppendAction {
-  switch (object) {
-    case 0:
-    case "APPEND_IF_EXISTS_OR_ADD":
-      return HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD;
-    case 1:
-    case "ADD_IF_ABSENT":
-      return HeaderValueOption_HeaderAppendAction.ADD_IF_ABSENT;
-    case 2:
-    case "OVERWRITE_IF_EXISTS_OR_ADD":
-      return HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD;
-    case 3:
-    case "OVERWRITE_IF_EXISTS":
-      return HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum HeaderValueOption_HeaderAppendAction",
-      );
-  }
 }
 
 export function headerValueOption_HeaderAppendActionToJSON(object: HeaderValueOption_HeaderAppendAction): string {
@@ -942,18 +836,6 @@ export const Locality: MessageFns<Locality, "envoy.config.core.v3.Locality"> = {
     }
   },
 
-  fromJSON(object: any): Locality {
-    return {
-      region: isSet(object.region) ? globalThis.String(object.region) : "",
-      zone: isSet(object.zone) ? globalThis.String(object.zone) : "",
-      subZone: isSet(object.subZone)
-        ? globalThis.String(object.subZone)
-        : isSet(object.sub_zone)
-        ? globalThis.String(object.sub_zone)
-        : "",
-    };
-  },
-
   toJSON(message: Locality): unknown {
     const obj: any = {};
     if (message.region !== "") {
@@ -1036,13 +918,6 @@ export const BuildVersion: MessageFns<BuildVersion, "envoy.config.core.v3.BuildV
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BuildVersion {
-    return {
-      version: isSet(object.version) ? SemanticVersion.fromJSON(object.version) : undefined,
-      metadata: isObject(object.metadata) ? object.metadata : undefined,
-    };
   },
 
   toJSON(message: BuildVersion): unknown {
@@ -1169,25 +1044,6 @@ export const Extension: MessageFns<Extension, "envoy.config.core.v3.Extension"> 
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Extension {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      category: isSet(object.category) ? globalThis.String(object.category) : "",
-      typeDescriptor: isSet(object.typeDescriptor)
-        ? globalThis.String(object.typeDescriptor)
-        : isSet(object.type_descriptor)
-        ? globalThis.String(object.type_descriptor)
-        : "",
-      version: isSet(object.version) ? BuildVersion.fromJSON(object.version) : undefined,
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : false,
-      typeUrls: globalThis.Array.isArray(object?.typeUrls)
-        ? object.typeUrls.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.type_urls)
-        ? object.type_urls.map((e: any) => globalThis.String(e))
-        : [],
-    };
   },
 
   toJSON(message: Extension): unknown {
@@ -1402,70 +1258,6 @@ export const Node: MessageFns<Node, "envoy.config.core.v3.Node"> = {
     }
   },
 
-  fromJSON(object: any): Node {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : "",
-      metadata: isObject(object.metadata) ? object.metadata : undefined,
-      dynamicParameters: isObject(object.dynamicParameters)
-        ? (globalThis.Object.entries(object.dynamicParameters) as [string, any][]).reduce(
-          (acc: { [key: string]: ContextParams }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: ContextParams.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.dynamic_parameters)
-        ? (globalThis.Object.entries(object.dynamic_parameters) as [string, any][]).reduce(
-          (acc: { [key: string]: ContextParams }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: ContextParams.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      locality: isSet(object.locality) ? Locality.fromJSON(object.locality) : undefined,
-      userAgentName: isSet(object.userAgentName)
-        ? globalThis.String(object.userAgentName)
-        : isSet(object.user_agent_name)
-        ? globalThis.String(object.user_agent_name)
-        : "",
-      userAgentVersion: isSet(object.userAgentVersion)
-        ? globalThis.String(object.userAgentVersion)
-        : isSet(object.user_agent_version)
-        ? globalThis.String(object.user_agent_version)
-        : undefined,
-      userAgentBuildVersion: isSet(object.userAgentBuildVersion)
-        ? BuildVersion.fromJSON(object.userAgentBuildVersion)
-        : isSet(object.user_agent_build_version)
-        ? BuildVersion.fromJSON(object.user_agent_build_version)
-        : undefined,
-      extensions: globalThis.Array.isArray(object?.extensions)
-        ? object.extensions.map((e: any) => Extension.fromJSON(e))
-        : [],
-      clientFeatures: globalThis.Array.isArray(object?.clientFeatures)
-        ? object.clientFeatures.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.client_features)
-        ? object.client_features.map((e: any) => globalThis.String(e))
-        : [],
-      listeningAddresses: globalThis.Array.isArray(object?.listeningAddresses)
-        ? object.listeningAddresses.map((e: any) => Address.fromJSON(e))
-        : globalThis.Array.isArray(object?.listening_addresses)
-        ? object.listening_addresses.map((e: any) => Address.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Node): unknown {
     const obj: any = {};
     if (message.id !== "") {
@@ -1602,13 +1394,6 @@ export const Node_DynamicParametersEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Node_DynamicParametersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? ContextParams.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Node_DynamicParametersEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -1699,65 +1484,6 @@ export const Metadata: MessageFns<Metadata, "envoy.config.core.v3.Metadata"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Metadata {
-    return {
-      filterMetadata: isObject(object.filterMetadata)
-        ? (globalThis.Object.entries(object.filterMetadata) as [string, any][]).reduce(
-          (acc: { [key: string]: { [key: string]: any } | undefined }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: value as { [key: string]: any } | undefined,
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.filter_metadata)
-        ? (globalThis.Object.entries(object.filter_metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: { [key: string]: any } | undefined }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: value as { [key: string]: any } | undefined,
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      typedFilterMetadata: isObject(object.typedFilterMetadata)
-        ? (globalThis.Object.entries(object.typedFilterMetadata) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.typed_filter_metadata)
-        ? (globalThis.Object.entries(object.typed_filter_metadata) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
   },
 
   toJSON(message: Metadata): unknown {
@@ -1876,13 +1602,6 @@ export const Metadata_FilterMetadataEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Metadata_FilterMetadataEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isObject(object.value) ? object.value : undefined,
-    };
-  },
-
   toJSON(message: Metadata_FilterMetadataEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -1966,13 +1685,6 @@ export const Metadata_TypedFilterMetadataEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Metadata_TypedFilterMetadataEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Metadata_TypedFilterMetadataEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -2053,21 +1765,6 @@ export const RuntimeUInt32: MessageFns<RuntimeUInt32, "envoy.config.core.v3.Runt
     }
   },
 
-  fromJSON(object: any): RuntimeUInt32 {
-    return {
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.Number(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.Number(object.default_value)
-        : 0,
-      runtimeKey: isSet(object.runtimeKey)
-        ? globalThis.String(object.runtimeKey)
-        : isSet(object.runtime_key)
-        ? globalThis.String(object.runtime_key)
-        : "",
-    };
-  },
-
   toJSON(message: RuntimeUInt32): unknown {
     const obj: any = {};
     if (message.defaultValue !== 0) {
@@ -2146,21 +1843,6 @@ export const RuntimePercent: MessageFns<RuntimePercent, "envoy.config.core.v3.Ru
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RuntimePercent {
-    return {
-      defaultValue: isSet(object.defaultValue)
-        ? Percent.fromJSON(object.defaultValue)
-        : isSet(object.default_value)
-        ? Percent.fromJSON(object.default_value)
-        : undefined,
-      runtimeKey: isSet(object.runtimeKey)
-        ? globalThis.String(object.runtimeKey)
-        : isSet(object.runtime_key)
-        ? globalThis.String(object.runtime_key)
-        : "",
-    };
   },
 
   toJSON(message: RuntimePercent): unknown {
@@ -2245,21 +1927,6 @@ export const RuntimeDouble: MessageFns<RuntimeDouble, "envoy.config.core.v3.Runt
     }
   },
 
-  fromJSON(object: any): RuntimeDouble {
-    return {
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.Number(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.Number(object.default_value)
-        : 0,
-      runtimeKey: isSet(object.runtimeKey)
-        ? globalThis.String(object.runtimeKey)
-        : isSet(object.runtime_key)
-        ? globalThis.String(object.runtime_key)
-        : "",
-    };
-  },
-
   toJSON(message: RuntimeDouble): unknown {
     const obj: any = {};
     if (message.defaultValue !== 0) {
@@ -2338,21 +2005,6 @@ export const RuntimeFeatureFlag: MessageFns<RuntimeFeatureFlag, "envoy.config.co
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RuntimeFeatureFlag {
-    return {
-      defaultValue: isSet(object.defaultValue)
-        ? Boolean(object.defaultValue)
-        : isSet(object.default_value)
-        ? Boolean(object.default_value)
-        : undefined,
-      runtimeKey: isSet(object.runtimeKey)
-        ? globalThis.String(object.runtimeKey)
-        : isSet(object.runtime_key)
-        ? globalThis.String(object.runtime_key)
-        : "",
-    };
   },
 
   toJSON(message: RuntimeFeatureFlag): unknown {
@@ -2435,13 +2087,6 @@ export const KeyValue: MessageFns<KeyValue, "envoy.config.core.v3.KeyValue"> = {
     }
   },
 
-  fromJSON(object: any): KeyValue {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-    };
-  },
-
   toJSON(message: KeyValue): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -2520,13 +2165,6 @@ export const KeyValuePair: MessageFns<KeyValuePair, "envoy.config.core.v3.KeyVal
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): KeyValuePair {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object?.value) ? object.value : undefined,
-    };
   },
 
   toJSON(message: KeyValuePair): unknown {
@@ -2620,14 +2258,6 @@ export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.Ke
     }
   },
 
-  fromJSON(object: any): KeyValueAppend {
-    return {
-      record: isSet(object.record) ? KeyValuePair.fromJSON(object.record) : undefined,
-      entry: isSet(object.entry) ? KeyValue.fromJSON(object.entry) : undefined,
-      action: isSet(object.action) ? keyValueAppend_KeyValueAppendActionFromJSON(object.action) : 0,
-    };
-  },
-
   toJSON(message: KeyValueAppend): unknown {
     const obj: any = {};
     if (message.record !== undefined) {
@@ -2716,13 +2346,6 @@ export const KeyValueMutation: MessageFns<KeyValueMutation, "envoy.config.core.v
     }
   },
 
-  fromJSON(object: any): KeyValueMutation {
-    return {
-      append: isSet(object.append) ? KeyValueAppend.fromJSON(object.append) : undefined,
-      remove: isSet(object.remove) ? globalThis.String(object.remove) : "",
-    };
-  },
-
   toJSON(message: KeyValueMutation): unknown {
     const obj: any = {};
     if (message.append !== undefined) {
@@ -2803,13 +2426,6 @@ export const QueryParameter: MessageFns<QueryParameter, "envoy.config.core.v3.Qu
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): QueryParameter {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
   },
 
   toJSON(message: QueryParameter): unknown {
@@ -2901,18 +2517,6 @@ export const HeaderValue: MessageFns<HeaderValue, "envoy.config.core.v3.HeaderVa
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HeaderValue {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-      rawValue: isSet(object.rawValue)
-        ? Buffer.from(bytesFromBase64(object.rawValue))
-        : isSet(object.raw_value)
-        ? Buffer.from(bytesFromBase64(object.raw_value))
-        : Buffer.alloc(0),
-    };
   },
 
   toJSON(message: HeaderValue): unknown {
@@ -3021,23 +2625,6 @@ export const HeaderValueOption: MessageFns<HeaderValueOption, "envoy.config.core
     }
   },
 
-  fromJSON(object: any): HeaderValueOption {
-    return {
-      header: isSet(object.header) ? HeaderValue.fromJSON(object.header) : undefined,
-      append: isSet(object.append) ? Boolean(object.append) : undefined,
-      appendAction: isSet(object.appendAction)
-        ? headerValueOption_HeaderAppendActionFromJSON(object.appendAction)
-        : isSet(object.append_action)
-        ? headerValueOption_HeaderAppendActionFromJSON(object.append_action)
-        : 0,
-      keepEmptyValue: isSet(object.keepEmptyValue)
-        ? globalThis.Boolean(object.keepEmptyValue)
-        : isSet(object.keep_empty_value)
-        ? globalThis.Boolean(object.keep_empty_value)
-        : false,
-    };
-  },
-
   toJSON(message: HeaderValueOption): unknown {
     const obj: any = {};
     if (message.header !== undefined) {
@@ -3117,12 +2704,6 @@ export const HeaderMap: MessageFns<HeaderMap, "envoy.config.core.v3.HeaderMap"> 
     }
   },
 
-  fromJSON(object: any): HeaderMap {
-    return {
-      headers: globalThis.Array.isArray(object?.headers) ? object.headers.map((e: any) => HeaderValue.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: HeaderMap): unknown {
     const obj: any = {};
     if (message.headers?.length) {
@@ -3186,10 +2767,6 @@ export const WatchedDirectory: MessageFns<WatchedDirectory, "envoy.config.core.v
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): WatchedDirectory {
-    return { path: isSet(object.path) ? globalThis.String(object.path) : "" };
   },
 
   toJSON(message: WatchedDirectory): unknown {
@@ -3305,32 +2882,6 @@ export const DataSource: MessageFns<DataSource, "envoy.config.core.v3.DataSource
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DataSource {
-    return {
-      filename: isSet(object.filename) ? globalThis.String(object.filename) : undefined,
-      inlineBytes: isSet(object.inlineBytes)
-        ? Buffer.from(bytesFromBase64(object.inlineBytes))
-        : isSet(object.inline_bytes)
-        ? Buffer.from(bytesFromBase64(object.inline_bytes))
-        : undefined,
-      inlineString: isSet(object.inlineString)
-        ? globalThis.String(object.inlineString)
-        : isSet(object.inline_string)
-        ? globalThis.String(object.inline_string)
-        : undefined,
-      environmentVariable: isSet(object.environmentVariable)
-        ? globalThis.String(object.environmentVariable)
-        : isSet(object.environment_variable)
-        ? globalThis.String(object.environment_variable)
-        : undefined,
-      watchedDirectory: isSet(object.watchedDirectory)
-        ? WatchedDirectory.fromJSON(object.watchedDirectory)
-        : isSet(object.watched_directory)
-        ? WatchedDirectory.fromJSON(object.watched_directory)
-        : undefined,
-    };
   },
 
   toJSON(message: DataSource): unknown {
@@ -3478,41 +3029,6 @@ export const RetryPolicy: MessageFns<RetryPolicy, "envoy.config.core.v3.RetryPol
     }
   },
 
-  fromJSON(object: any): RetryPolicy {
-    return {
-      retryBackOff: isSet(object.retryBackOff)
-        ? BackoffStrategy.fromJSON(object.retryBackOff)
-        : isSet(object.retry_back_off)
-        ? BackoffStrategy.fromJSON(object.retry_back_off)
-        : undefined,
-      numRetries: isSet(object.numRetries)
-        ? Number(object.numRetries)
-        : isSet(object.num_retries)
-        ? Number(object.num_retries)
-        : undefined,
-      retryOn: isSet(object.retryOn)
-        ? globalThis.String(object.retryOn)
-        : isSet(object.retry_on)
-        ? globalThis.String(object.retry_on)
-        : "",
-      retryPriority: isSet(object.retryPriority)
-        ? RetryPolicy_RetryPriority.fromJSON(object.retryPriority)
-        : isSet(object.retry_priority)
-        ? RetryPolicy_RetryPriority.fromJSON(object.retry_priority)
-        : undefined,
-      retryHostPredicate: globalThis.Array.isArray(object?.retryHostPredicate)
-        ? object.retryHostPredicate.map((e: any) => RetryPolicy_RetryHostPredicate.fromJSON(e))
-        : globalThis.Array.isArray(object?.retry_host_predicate)
-        ? object.retry_host_predicate.map((e: any) => RetryPolicy_RetryHostPredicate.fromJSON(e))
-        : [],
-      hostSelectionRetryMaxAttempts: isSet(object.hostSelectionRetryMaxAttempts)
-        ? globalThis.Number(object.hostSelectionRetryMaxAttempts)
-        : isSet(object.host_selection_retry_max_attempts)
-        ? globalThis.Number(object.host_selection_retry_max_attempts)
-        : 0,
-    };
-  },
-
   toJSON(message: RetryPolicy): unknown {
     const obj: any = {};
     if (message.retryBackOff !== undefined) {
@@ -3617,17 +3133,6 @@ export const RetryPolicy_RetryPriority: MessageFns<
     }
   },
 
-  fromJSON(object: any): RetryPolicy_RetryPriority {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RetryPolicy_RetryPriority): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -3711,17 +3216,6 @@ export const RetryPolicy_RetryHostPredicate: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RetryPolicy_RetryHostPredicate {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
   },
 
   toJSON(message: RetryPolicy_RetryHostPredicate): unknown {
@@ -3817,22 +3311,6 @@ export const RemoteDataSource: MessageFns<RemoteDataSource, "envoy.config.core.v
     }
   },
 
-  fromJSON(object: any): RemoteDataSource {
-    return {
-      httpUri: isSet(object.httpUri)
-        ? HttpUri.fromJSON(object.httpUri)
-        : isSet(object.http_uri)
-        ? HttpUri.fromJSON(object.http_uri)
-        : undefined,
-      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-    };
-  },
-
   toJSON(message: RemoteDataSource): unknown {
     const obj: any = {};
     if (message.httpUri !== undefined) {
@@ -3921,13 +3399,6 @@ export const AsyncDataSource: MessageFns<AsyncDataSource, "envoy.config.core.v3.
     }
   },
 
-  fromJSON(object: any): AsyncDataSource {
-    return {
-      local: isSet(object.local) ? DataSource.fromJSON(object.local) : undefined,
-      remote: isSet(object.remote) ? RemoteDataSource.fromJSON(object.remote) : undefined,
-    };
-  },
-
   toJSON(message: AsyncDataSource): unknown {
     const obj: any = {};
     if (message.local !== undefined) {
@@ -4010,17 +3481,6 @@ export const TransportSocket: MessageFns<TransportSocket, "envoy.config.core.v3.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TransportSocket {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
   },
 
   toJSON(message: TransportSocket): unknown {
@@ -4108,21 +3568,6 @@ export const RuntimeFractionalPercent: MessageFns<
     }
   },
 
-  fromJSON(object: any): RuntimeFractionalPercent {
-    return {
-      defaultValue: isSet(object.defaultValue)
-        ? FractionalPercent.fromJSON(object.defaultValue)
-        : isSet(object.default_value)
-        ? FractionalPercent.fromJSON(object.default_value)
-        : undefined,
-      runtimeKey: isSet(object.runtimeKey)
-        ? globalThis.String(object.runtimeKey)
-        : isSet(object.runtime_key)
-        ? globalThis.String(object.runtime_key)
-        : "",
-    };
-  },
-
   toJSON(message: RuntimeFractionalPercent): unknown {
     const obj: any = {};
     if (message.defaultValue !== undefined) {
@@ -4194,10 +3639,6 @@ export const ControlPlane: MessageFns<ControlPlane, "envoy.config.core.v3.Contro
     }
   },
 
-  fromJSON(object: any): ControlPlane {
-    return { identifier: isSet(object.identifier) ? globalThis.String(object.identifier) : "" };
-  },
-
   toJSON(message: ControlPlane): unknown {
     const obj: any = {};
     if (message.identifier !== "") {
@@ -4215,10 +3656,6 @@ export const ControlPlane: MessageFns<ControlPlane, "envoy.config.core.v3.Contro
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
@@ -4247,19 +3684,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

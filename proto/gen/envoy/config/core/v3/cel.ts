@@ -132,26 +132,6 @@ export const CelExpressionConfig: MessageFns<CelExpressionConfig, "envoy.config.
     }
   },
 
-  fromJSON(object: any): CelExpressionConfig {
-    return {
-      enableStringConversion: isSet(object.enableStringConversion)
-        ? globalThis.Boolean(object.enableStringConversion)
-        : isSet(object.enable_string_conversion)
-        ? globalThis.Boolean(object.enable_string_conversion)
-        : false,
-      enableStringConcat: isSet(object.enableStringConcat)
-        ? globalThis.Boolean(object.enableStringConcat)
-        : isSet(object.enable_string_concat)
-        ? globalThis.Boolean(object.enable_string_concat)
-        : false,
-      enableStringFunctions: isSet(object.enableStringFunctions)
-        ? globalThis.Boolean(object.enableStringFunctions)
-        : isSet(object.enable_string_functions)
-        ? globalThis.Boolean(object.enable_string_functions)
-        : false,
-    };
-  },
-
   toJSON(message: CelExpressionConfig): unknown {
     const obj: any = {};
     if (message.enableStringConversion !== false) {
@@ -186,15 +166,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

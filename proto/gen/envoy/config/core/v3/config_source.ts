@@ -31,22 +31,6 @@ export enum ApiVersion {
   V3 = 2,
 }
 
-export function apiVersionFromJSON(object: any): ApiVersion {
-  switch (object) {
-    case 0:
-    case "AUTO":
-      return ApiVersion.AUTO;
-    case 1:
-    case "V2":
-      return ApiVersion.V2;
-    case 2:
-    case "V3":
-      return ApiVersion.V3;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ApiVersion");
-  }
-}
-
 export function apiVersionToJSON(object: ApiVersion): string {
   switch (object) {
     case ApiVersion.AUTO:
@@ -154,31 +138,6 @@ export enum ApiConfigSource_ApiType {
    * [#not-implemented-hide:]
    */
   AGGREGATED_DELTA_GRPC = 6,
-}
-
-export function apiConfigSource_ApiTypeFromJSON(object: any): ApiConfigSource_ApiType {
-  switch (object) {
-    case 0:
-    case "DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE":
-      return ApiConfigSource_ApiType.DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE;
-    case 1:
-    case "REST":
-      return ApiConfigSource_ApiType.REST;
-    case 2:
-    case "GRPC":
-      return ApiConfigSource_ApiType.GRPC;
-    case 3:
-    case "DELTA_GRPC":
-      return ApiConfigSource_ApiType.DELTA_GRPC;
-    case 5:
-    case "AGGREGATED_GRPC":
-      return ApiConfigSource_ApiType.AGGREGATED_GRPC;
-    case 6:
-    case "AGGREGATED_DELTA_GRPC":
-      return ApiConfigSource_ApiType.AGGREGATED_DELTA_GRPC;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ApiConfigSource_ApiType");
-  }
 }
 
 export function apiConfigSource_ApiTypeToJSON(object: ApiConfigSource_ApiType): string {
@@ -538,56 +497,6 @@ export const ApiConfigSource: MessageFns<ApiConfigSource, "envoy.config.core.v3.
     }
   },
 
-  fromJSON(object: any): ApiConfigSource {
-    return {
-      apiType: isSet(object.apiType)
-        ? apiConfigSource_ApiTypeFromJSON(object.apiType)
-        : isSet(object.api_type)
-        ? apiConfigSource_ApiTypeFromJSON(object.api_type)
-        : 0,
-      transportApiVersion: isSet(object.transportApiVersion)
-        ? apiVersionFromJSON(object.transportApiVersion)
-        : isSet(object.transport_api_version)
-        ? apiVersionFromJSON(object.transport_api_version)
-        : 0,
-      clusterNames: globalThis.Array.isArray(object?.clusterNames)
-        ? object.clusterNames.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.cluster_names)
-        ? object.cluster_names.map((e: any) => globalThis.String(e))
-        : [],
-      grpcServices: globalThis.Array.isArray(object?.grpcServices)
-        ? object.grpcServices.map((e: any) => GrpcService.fromJSON(e))
-        : globalThis.Array.isArray(object?.grpc_services)
-        ? object.grpc_services.map((e: any) => GrpcService.fromJSON(e))
-        : [],
-      refreshDelay: isSet(object.refreshDelay)
-        ? Duration.fromJSON(object.refreshDelay)
-        : isSet(object.refresh_delay)
-        ? Duration.fromJSON(object.refresh_delay)
-        : undefined,
-      requestTimeout: isSet(object.requestTimeout)
-        ? Duration.fromJSON(object.requestTimeout)
-        : isSet(object.request_timeout)
-        ? Duration.fromJSON(object.request_timeout)
-        : undefined,
-      rateLimitSettings: isSet(object.rateLimitSettings)
-        ? RateLimitSettings.fromJSON(object.rateLimitSettings)
-        : isSet(object.rate_limit_settings)
-        ? RateLimitSettings.fromJSON(object.rate_limit_settings)
-        : undefined,
-      setNodeOnFirstMessageOnly: isSet(object.setNodeOnFirstMessageOnly)
-        ? globalThis.Boolean(object.setNodeOnFirstMessageOnly)
-        : isSet(object.set_node_on_first_message_only)
-        ? globalThis.Boolean(object.set_node_on_first_message_only)
-        : false,
-      configValidators: globalThis.Array.isArray(object?.configValidators)
-        ? object.configValidators.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.config_validators)
-        ? object.config_validators.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ApiConfigSource): unknown {
     const obj: any = {};
     if (message.apiType !== 0) {
@@ -681,10 +590,6 @@ export const AggregatedConfigSource: MessageFns<AggregatedConfigSource, "envoy.c
       }
     },
 
-    fromJSON(_: any): AggregatedConfigSource {
-      return {};
-    },
-
     toJSON(_: AggregatedConfigSource): unknown {
       const obj: any = {};
       return obj;
@@ -744,16 +649,6 @@ export const SelfConfigSource: MessageFns<SelfConfigSource, "envoy.config.core.v
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SelfConfigSource {
-    return {
-      transportApiVersion: isSet(object.transportApiVersion)
-        ? apiVersionFromJSON(object.transportApiVersion)
-        : isSet(object.transport_api_version)
-        ? apiVersionFromJSON(object.transport_api_version)
-        : 0,
-    };
   },
 
   toJSON(message: SelfConfigSource): unknown {
@@ -830,21 +725,6 @@ export const RateLimitSettings: MessageFns<RateLimitSettings, "envoy.config.core
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimitSettings {
-    return {
-      maxTokens: isSet(object.maxTokens)
-        ? Number(object.maxTokens)
-        : isSet(object.max_tokens)
-        ? Number(object.max_tokens)
-        : undefined,
-      fillRate: isSet(object.fillRate)
-        ? Number(object.fillRate)
-        : isSet(object.fill_rate)
-        ? Number(object.fill_rate)
-        : undefined,
-    };
   },
 
   toJSON(message: RateLimitSettings): unknown {
@@ -925,17 +805,6 @@ export const PathConfigSource: MessageFns<PathConfigSource, "envoy.config.core.v
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PathConfigSource {
-    return {
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      watchedDirectory: isSet(object.watchedDirectory)
-        ? WatchedDirectory.fromJSON(object.watchedDirectory)
-        : isSet(object.watched_directory)
-        ? WatchedDirectory.fromJSON(object.watched_directory)
-        : undefined,
-    };
   },
 
   toJSON(message: PathConfigSource): unknown {
@@ -1095,37 +964,6 @@ export const ConfigSource: MessageFns<ConfigSource, "envoy.config.core.v3.Config
     }
   },
 
-  fromJSON(object: any): ConfigSource {
-    return {
-      authorities: globalThis.Array.isArray(object?.authorities)
-        ? object.authorities.map((e: any) => Authority.fromJSON(e))
-        : [],
-      path: isSet(object.path) ? globalThis.String(object.path) : undefined,
-      pathConfigSource: isSet(object.pathConfigSource)
-        ? PathConfigSource.fromJSON(object.pathConfigSource)
-        : isSet(object.path_config_source)
-        ? PathConfigSource.fromJSON(object.path_config_source)
-        : undefined,
-      apiConfigSource: isSet(object.apiConfigSource)
-        ? ApiConfigSource.fromJSON(object.apiConfigSource)
-        : isSet(object.api_config_source)
-        ? ApiConfigSource.fromJSON(object.api_config_source)
-        : undefined,
-      ads: isSet(object.ads) ? AggregatedConfigSource.fromJSON(object.ads) : undefined,
-      self: isSet(object.self) ? SelfConfigSource.fromJSON(object.self) : undefined,
-      initialFetchTimeout: isSet(object.initialFetchTimeout)
-        ? Duration.fromJSON(object.initialFetchTimeout)
-        : isSet(object.initial_fetch_timeout)
-        ? Duration.fromJSON(object.initial_fetch_timeout)
-        : undefined,
-      resourceApiVersion: isSet(object.resourceApiVersion)
-        ? apiVersionFromJSON(object.resourceApiVersion)
-        : isSet(object.resource_api_version)
-        ? apiVersionFromJSON(object.resource_api_version)
-        : 0,
-    };
-  },
-
   toJSON(message: ConfigSource): unknown {
     const obj: any = {};
     if (message.authorities?.length) {
@@ -1262,31 +1100,6 @@ export const ExtensionConfigSource: MessageFns<ExtensionConfigSource, "envoy.con
     }
   },
 
-  fromJSON(object: any): ExtensionConfigSource {
-    return {
-      configSource: isSet(object.configSource)
-        ? ConfigSource.fromJSON(object.configSource)
-        : isSet(object.config_source)
-        ? ConfigSource.fromJSON(object.config_source)
-        : undefined,
-      defaultConfig: isSet(object.defaultConfig)
-        ? Any.fromJSON(object.defaultConfig)
-        : isSet(object.default_config)
-        ? Any.fromJSON(object.default_config)
-        : undefined,
-      applyDefaultConfigWithoutWarming: isSet(object.applyDefaultConfigWithoutWarming)
-        ? globalThis.Boolean(object.applyDefaultConfigWithoutWarming)
-        : isSet(object.apply_default_config_without_warming)
-        ? globalThis.Boolean(object.apply_default_config_without_warming)
-        : false,
-      typeUrls: globalThis.Array.isArray(object?.typeUrls)
-        ? object.typeUrls.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.type_urls)
-        ? object.type_urls.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: ExtensionConfigSource): unknown {
     const obj: any = {};
     if (message.configSource !== undefined) {
@@ -1333,15 +1146,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -64,16 +64,6 @@ export const EventServiceConfig: MessageFns<EventServiceConfig, "envoy.config.co
     }
   },
 
-  fromJSON(object: any): EventServiceConfig {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-    };
-  },
-
   toJSON(message: EventServiceConfig): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -102,15 +92,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

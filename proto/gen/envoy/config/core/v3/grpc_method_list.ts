@@ -66,14 +66,6 @@ export const GrpcMethodList: MessageFns<GrpcMethodList, "envoy.config.core.v3.Gr
     }
   },
 
-  fromJSON(object: any): GrpcMethodList {
-    return {
-      services: globalThis.Array.isArray(object?.services)
-        ? object.services.map((e: any) => GrpcMethodList_Service.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: GrpcMethodList): unknown {
     const obj: any = {};
     if (message.services?.length) {
@@ -151,17 +143,6 @@ export const GrpcMethodList_Service: MessageFns<GrpcMethodList_Service, "envoy.c
       }
     },
 
-    fromJSON(object: any): GrpcMethodList_Service {
-      return {
-        name: isSet(object.name) ? globalThis.String(object.name) : "",
-        methodNames: globalThis.Array.isArray(object?.methodNames)
-          ? object.methodNames.map((e: any) => globalThis.String(e))
-          : globalThis.Array.isArray(object?.method_names)
-          ? object.method_names.map((e: any) => globalThis.String(e))
-          : [],
-      };
-    },
-
     toJSON(message: GrpcMethodList_Service): unknown {
       const obj: any = {};
       if (message.name !== "") {
@@ -192,15 +173,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

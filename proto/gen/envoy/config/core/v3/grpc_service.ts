@@ -451,32 +451,6 @@ export const GrpcService: MessageFns<GrpcService, "envoy.config.core.v3.GrpcServ
     }
   },
 
-  fromJSON(object: any): GrpcService {
-    return {
-      envoyGrpc: isSet(object.envoyGrpc)
-        ? GrpcService_EnvoyGrpc.fromJSON(object.envoyGrpc)
-        : isSet(object.envoy_grpc)
-        ? GrpcService_EnvoyGrpc.fromJSON(object.envoy_grpc)
-        : undefined,
-      googleGrpc: isSet(object.googleGrpc)
-        ? GrpcService_GoogleGrpc.fromJSON(object.googleGrpc)
-        : isSet(object.google_grpc)
-        ? GrpcService_GoogleGrpc.fromJSON(object.google_grpc)
-        : undefined,
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-      initialMetadata: globalThis.Array.isArray(object?.initialMetadata)
-        ? object.initialMetadata.map((e: any) => HeaderValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.initial_metadata)
-        ? object.initial_metadata.map((e: any) => HeaderValue.fromJSON(e))
-        : [],
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-    };
-  },
-
   toJSON(message: GrpcService): unknown {
     const obj: any = {};
     if (message.envoyGrpc !== undefined) {
@@ -614,32 +588,6 @@ export const GrpcService_EnvoyGrpc: MessageFns<GrpcService_EnvoyGrpc, "envoy.con
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GrpcService_EnvoyGrpc {
-    return {
-      clusterName: isSet(object.clusterName)
-        ? globalThis.String(object.clusterName)
-        : isSet(object.cluster_name)
-        ? globalThis.String(object.cluster_name)
-        : "",
-      authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-      maxReceiveMessageLength: isSet(object.maxReceiveMessageLength)
-        ? Number(object.maxReceiveMessageLength)
-        : isSet(object.max_receive_message_length)
-        ? Number(object.max_receive_message_length)
-        : undefined,
-      skipEnvoyHeaders: isSet(object.skipEnvoyHeaders)
-        ? globalThis.Boolean(object.skipEnvoyHeaders)
-        : isSet(object.skip_envoy_headers)
-        ? globalThis.Boolean(object.skip_envoy_headers)
-        : false,
-    };
   },
 
   toJSON(message: GrpcService_EnvoyGrpc): unknown {
@@ -836,57 +784,6 @@ export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.c
       }
     },
 
-    fromJSON(object: any): GrpcService_GoogleGrpc {
-      return {
-        targetUri: isSet(object.targetUri)
-          ? globalThis.String(object.targetUri)
-          : isSet(object.target_uri)
-          ? globalThis.String(object.target_uri)
-          : "",
-        channelCredentials: isSet(object.channelCredentials)
-          ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channelCredentials)
-          : isSet(object.channel_credentials)
-          ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channel_credentials)
-          : undefined,
-        channelCredentialsPlugin: globalThis.Array.isArray(object?.channelCredentialsPlugin)
-          ? object.channelCredentialsPlugin.map((e: any) => Any.fromJSON(e))
-          : globalThis.Array.isArray(object?.channel_credentials_plugin)
-          ? object.channel_credentials_plugin.map((e: any) => Any.fromJSON(e))
-          : [],
-        callCredentials: globalThis.Array.isArray(object?.callCredentials)
-          ? object.callCredentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
-          : globalThis.Array.isArray(object?.call_credentials)
-          ? object.call_credentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
-          : [],
-        callCredentialsPlugin: globalThis.Array.isArray(object?.callCredentialsPlugin)
-          ? object.callCredentialsPlugin.map((e: any) => Any.fromJSON(e))
-          : globalThis.Array.isArray(object?.call_credentials_plugin)
-          ? object.call_credentials_plugin.map((e: any) => Any.fromJSON(e))
-          : [],
-        statPrefix: isSet(object.statPrefix)
-          ? globalThis.String(object.statPrefix)
-          : isSet(object.stat_prefix)
-          ? globalThis.String(object.stat_prefix)
-          : "",
-        credentialsFactoryName: isSet(object.credentialsFactoryName)
-          ? globalThis.String(object.credentialsFactoryName)
-          : isSet(object.credentials_factory_name)
-          ? globalThis.String(object.credentials_factory_name)
-          : "",
-        config: isObject(object.config) ? object.config : undefined,
-        perStreamBufferLimitBytes: isSet(object.perStreamBufferLimitBytes)
-          ? Number(object.perStreamBufferLimitBytes)
-          : isSet(object.per_stream_buffer_limit_bytes)
-          ? Number(object.per_stream_buffer_limit_bytes)
-          : undefined,
-        channelArgs: isSet(object.channelArgs)
-          ? GrpcService_GoogleGrpc_ChannelArgs.fromJSON(object.channelArgs)
-          : isSet(object.channel_args)
-          ? GrpcService_GoogleGrpc_ChannelArgs.fromJSON(object.channel_args)
-          : undefined,
-      };
-    },
-
     toJSON(message: GrpcService_GoogleGrpc): unknown {
       const obj: any = {};
       if (message.targetUri !== "") {
@@ -1018,26 +915,6 @@ export const GrpcService_GoogleGrpc_SslCredentials: MessageFns<
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_SslCredentials {
-    return {
-      rootCerts: isSet(object.rootCerts)
-        ? DataSource.fromJSON(object.rootCerts)
-        : isSet(object.root_certs)
-        ? DataSource.fromJSON(object.root_certs)
-        : undefined,
-      privateKey: isSet(object.privateKey)
-        ? DataSource.fromJSON(object.privateKey)
-        : isSet(object.private_key)
-        ? DataSource.fromJSON(object.private_key)
-        : undefined,
-      certChain: isSet(object.certChain)
-        ? DataSource.fromJSON(object.certChain)
-        : isSet(object.cert_chain)
-        ? DataSource.fromJSON(object.cert_chain)
-        : undefined,
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_SslCredentials): unknown {
     const obj: any = {};
     if (message.rootCerts !== undefined) {
@@ -1107,10 +984,6 @@ export const GrpcService_GoogleGrpc_GoogleLocalCredentials: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): GrpcService_GoogleGrpc_GoogleLocalCredentials {
-    return {};
   },
 
   toJSON(_: GrpcService_GoogleGrpc_GoogleLocalCredentials): unknown {
@@ -1201,26 +1074,6 @@ export const GrpcService_GoogleGrpc_ChannelCredentials: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GrpcService_GoogleGrpc_ChannelCredentials {
-    return {
-      sslCredentials: isSet(object.sslCredentials)
-        ? GrpcService_GoogleGrpc_SslCredentials.fromJSON(object.sslCredentials)
-        : isSet(object.ssl_credentials)
-        ? GrpcService_GoogleGrpc_SslCredentials.fromJSON(object.ssl_credentials)
-        : undefined,
-      googleDefault: isSet(object.googleDefault)
-        ? Empty.fromJSON(object.googleDefault)
-        : isSet(object.google_default)
-        ? Empty.fromJSON(object.google_default)
-        : undefined,
-      localCredentials: isSet(object.localCredentials)
-        ? GrpcService_GoogleGrpc_GoogleLocalCredentials.fromJSON(object.localCredentials)
-        : isSet(object.local_credentials)
-        ? GrpcService_GoogleGrpc_GoogleLocalCredentials.fromJSON(object.local_credentials)
-        : undefined,
-    };
   },
 
   toJSON(message: GrpcService_GoogleGrpc_ChannelCredentials): unknown {
@@ -1395,50 +1248,6 @@ export const GrpcService_GoogleGrpc_CallCredentials: MessageFns<
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_CallCredentials {
-    return {
-      accessToken: isSet(object.accessToken)
-        ? globalThis.String(object.accessToken)
-        : isSet(object.access_token)
-        ? globalThis.String(object.access_token)
-        : undefined,
-      googleComputeEngine: isSet(object.googleComputeEngine)
-        ? Empty.fromJSON(object.googleComputeEngine)
-        : isSet(object.google_compute_engine)
-        ? Empty.fromJSON(object.google_compute_engine)
-        : undefined,
-      googleRefreshToken: isSet(object.googleRefreshToken)
-        ? globalThis.String(object.googleRefreshToken)
-        : isSet(object.google_refresh_token)
-        ? globalThis.String(object.google_refresh_token)
-        : undefined,
-      serviceAccountJwtAccess: isSet(object.serviceAccountJwtAccess)
-        ? GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials.fromJSON(
-          object.serviceAccountJwtAccess,
-        )
-        : isSet(object.service_account_jwt_access)
-        ? GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials.fromJSON(
-          object.service_account_jwt_access,
-        )
-        : undefined,
-      googleIam: isSet(object.googleIam)
-        ? GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials.fromJSON(object.googleIam)
-        : isSet(object.google_iam)
-        ? GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials.fromJSON(object.google_iam)
-        : undefined,
-      fromPlugin: isSet(object.fromPlugin)
-        ? GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin.fromJSON(object.fromPlugin)
-        : isSet(object.from_plugin)
-        ? GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin.fromJSON(object.from_plugin)
-        : undefined,
-      stsService: isSet(object.stsService)
-        ? GrpcService_GoogleGrpc_CallCredentials_StsService.fromJSON(object.stsService)
-        : isSet(object.sts_service)
-        ? GrpcService_GoogleGrpc_CallCredentials_StsService.fromJSON(object.sts_service)
-        : undefined,
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_CallCredentials): unknown {
     const obj: any = {};
     if (message.accessToken !== undefined) {
@@ -1563,21 +1372,6 @@ export const GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCrede
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials {
-    return {
-      jsonKey: isSet(object.jsonKey)
-        ? globalThis.String(object.jsonKey)
-        : isSet(object.json_key)
-        ? globalThis.String(object.json_key)
-        : "",
-      tokenLifetimeSeconds: isSet(object.tokenLifetimeSeconds)
-        ? globalThis.Number(object.tokenLifetimeSeconds)
-        : isSet(object.token_lifetime_seconds)
-        ? globalThis.Number(object.token_lifetime_seconds)
-        : 0,
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials): unknown {
     const obj: any = {};
     if (message.jsonKey !== "") {
@@ -1671,21 +1465,6 @@ export const GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials: Messag
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials {
-    return {
-      authorizationToken: isSet(object.authorizationToken)
-        ? globalThis.String(object.authorizationToken)
-        : isSet(object.authorization_token)
-        ? globalThis.String(object.authorization_token)
-        : "",
-      authoritySelector: isSet(object.authoritySelector)
-        ? globalThis.String(object.authoritySelector)
-        : isSet(object.authority_selector)
-        ? globalThis.String(object.authority_selector)
-        : "",
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials): unknown {
     const obj: any = {};
     if (message.authorizationToken !== "") {
@@ -1777,17 +1556,6 @@ export const GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugi
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
   },
 
   toJSON(message: GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin): unknown {
@@ -1969,44 +1737,6 @@ export const GrpcService_GoogleGrpc_CallCredentials_StsService: MessageFns<
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_CallCredentials_StsService {
-    return {
-      tokenExchangeServiceUri: isSet(object.tokenExchangeServiceUri)
-        ? globalThis.String(object.tokenExchangeServiceUri)
-        : isSet(object.token_exchange_service_uri)
-        ? globalThis.String(object.token_exchange_service_uri)
-        : "",
-      resource: isSet(object.resource) ? globalThis.String(object.resource) : "",
-      audience: isSet(object.audience) ? globalThis.String(object.audience) : "",
-      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
-      requestedTokenType: isSet(object.requestedTokenType)
-        ? globalThis.String(object.requestedTokenType)
-        : isSet(object.requested_token_type)
-        ? globalThis.String(object.requested_token_type)
-        : "",
-      subjectTokenPath: isSet(object.subjectTokenPath)
-        ? globalThis.String(object.subjectTokenPath)
-        : isSet(object.subject_token_path)
-        ? globalThis.String(object.subject_token_path)
-        : "",
-      subjectTokenType: isSet(object.subjectTokenType)
-        ? globalThis.String(object.subjectTokenType)
-        : isSet(object.subject_token_type)
-        ? globalThis.String(object.subject_token_type)
-        : "",
-      actorTokenPath: isSet(object.actorTokenPath)
-        ? globalThis.String(object.actorTokenPath)
-        : isSet(object.actor_token_path)
-        ? globalThis.String(object.actor_token_path)
-        : "",
-      actorTokenType: isSet(object.actorTokenType)
-        ? globalThis.String(object.actorTokenType)
-        : isSet(object.actor_token_type)
-        ? globalThis.String(object.actor_token_type)
-        : "",
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_CallCredentials_StsService): unknown {
     const obj: any = {};
     if (message.tokenExchangeServiceUri !== "") {
@@ -2117,25 +1847,6 @@ export const GrpcService_GoogleGrpc_ChannelArgs: MessageFns<
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_ChannelArgs {
-    return {
-      args: isObject(object.args)
-        ? (globalThis.Object.entries(object.args) as [string, any][]).reduce(
-          (acc: { [key: string]: GrpcService_GoogleGrpc_ChannelArgs_Value }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: GrpcService_GoogleGrpc_ChannelArgs_Value.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_ChannelArgs): unknown {
     const obj: any = {};
     if (message.args) {
@@ -2233,21 +1944,6 @@ export const GrpcService_GoogleGrpc_ChannelArgs_Value: MessageFns<
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_ChannelArgs_Value {
-    return {
-      stringValue: isSet(object.stringValue)
-        ? globalThis.String(object.stringValue)
-        : isSet(object.string_value)
-        ? globalThis.String(object.string_value)
-        : undefined,
-      intValue: isSet(object.intValue)
-        ? globalThis.Number(object.intValue)
-        : isSet(object.int_value)
-        ? globalThis.Number(object.int_value)
-        : undefined,
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_ChannelArgs_Value): unknown {
     const obj: any = {};
     if (message.stringValue !== undefined) {
@@ -2334,13 +2030,6 @@ export const GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? GrpcService_GoogleGrpc_ChannelArgs_Value.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -2388,19 +2077,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

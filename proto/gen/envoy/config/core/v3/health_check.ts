@@ -11,9 +11,9 @@ import { Duration } from "../../../../google/protobuf/duration";
 import { Struct } from "../../../../google/protobuf/struct";
 import { BoolValue, UInt32Value, UInt64Value } from "../../../../google/protobuf/wrappers";
 import { StringMatcher } from "../../../type/matcher/v3/string";
-import { CodecClientType, codecClientTypeFromJSON, codecClientTypeToJSON } from "../../../type/v3/http";
+import { CodecClientType, codecClientTypeToJSON } from "../../../type/v3/http";
 import { Int64Range } from "../../../type/v3/range";
-import { HeaderValueOption, RequestMethod, requestMethodFromJSON, requestMethodToJSON } from "./base";
+import { HeaderValueOption, RequestMethod, requestMethodToJSON } from "./base";
 import { EventServiceConfig } from "./event_service_config";
 import { TypedExtensionConfig } from "./extension";
 import { ProxyProtocolConfig } from "./proxy_protocol";
@@ -41,31 +41,6 @@ export enum HealthStatus {
   TIMEOUT = 4,
   /** DEGRADED - Degraded. */
   DEGRADED = 5,
-}
-
-export function healthStatusFromJSON(object: any): HealthStatus {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return HealthStatus.UNKNOWN;
-    case 1:
-    case "HEALTHY":
-      return HealthStatus.HEALTHY;
-    case 2:
-    case "UNHEALTHY":
-      return HealthStatus.UNHEALTHY;
-    case 3:
-    case "DRAINING":
-      return HealthStatus.DRAINING;
-    case 4:
-    case "TIMEOUT":
-      return HealthStatus.TIMEOUT;
-    case 5:
-    case "DEGRADED":
-      return HealthStatus.DEGRADED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum HealthStatus");
-  }
 }
 
 export function healthStatusToJSON(object: HealthStatus): string {
@@ -554,14 +529,6 @@ export const HealthStatusSet: MessageFns<HealthStatusSet, "envoy.config.core.v3.
     }
   },
 
-  fromJSON(object: any): HealthStatusSet {
-    return {
-      statuses: globalThis.Array.isArray(object?.statuses)
-        ? object.statuses.map((e: any) => healthStatusFromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: HealthStatusSet): unknown {
     const obj: any = {};
     if (message.statuses?.length) {
@@ -917,128 +884,6 @@ export const HealthCheck: MessageFns<HealthCheck, "envoy.config.core.v3.HealthCh
     }
   },
 
-  fromJSON(object: any): HealthCheck {
-    return {
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-      interval: isSet(object.interval) ? Duration.fromJSON(object.interval) : undefined,
-      initialJitter: isSet(object.initialJitter)
-        ? Duration.fromJSON(object.initialJitter)
-        : isSet(object.initial_jitter)
-        ? Duration.fromJSON(object.initial_jitter)
-        : undefined,
-      intervalJitter: isSet(object.intervalJitter)
-        ? Duration.fromJSON(object.intervalJitter)
-        : isSet(object.interval_jitter)
-        ? Duration.fromJSON(object.interval_jitter)
-        : undefined,
-      intervalJitterPercent: isSet(object.intervalJitterPercent)
-        ? globalThis.Number(object.intervalJitterPercent)
-        : isSet(object.interval_jitter_percent)
-        ? globalThis.Number(object.interval_jitter_percent)
-        : 0,
-      unhealthyThreshold: isSet(object.unhealthyThreshold)
-        ? Number(object.unhealthyThreshold)
-        : isSet(object.unhealthy_threshold)
-        ? Number(object.unhealthy_threshold)
-        : undefined,
-      healthyThreshold: isSet(object.healthyThreshold)
-        ? Number(object.healthyThreshold)
-        : isSet(object.healthy_threshold)
-        ? Number(object.healthy_threshold)
-        : undefined,
-      altPort: isSet(object.altPort)
-        ? Number(object.altPort)
-        : isSet(object.alt_port)
-        ? Number(object.alt_port)
-        : undefined,
-      reuseConnection: isSet(object.reuseConnection)
-        ? Boolean(object.reuseConnection)
-        : isSet(object.reuse_connection)
-        ? Boolean(object.reuse_connection)
-        : undefined,
-      httpHealthCheck: isSet(object.httpHealthCheck)
-        ? HealthCheck_HttpHealthCheck.fromJSON(object.httpHealthCheck)
-        : isSet(object.http_health_check)
-        ? HealthCheck_HttpHealthCheck.fromJSON(object.http_health_check)
-        : undefined,
-      tcpHealthCheck: isSet(object.tcpHealthCheck)
-        ? HealthCheck_TcpHealthCheck.fromJSON(object.tcpHealthCheck)
-        : isSet(object.tcp_health_check)
-        ? HealthCheck_TcpHealthCheck.fromJSON(object.tcp_health_check)
-        : undefined,
-      grpcHealthCheck: isSet(object.grpcHealthCheck)
-        ? HealthCheck_GrpcHealthCheck.fromJSON(object.grpcHealthCheck)
-        : isSet(object.grpc_health_check)
-        ? HealthCheck_GrpcHealthCheck.fromJSON(object.grpc_health_check)
-        : undefined,
-      customHealthCheck: isSet(object.customHealthCheck)
-        ? HealthCheck_CustomHealthCheck.fromJSON(object.customHealthCheck)
-        : isSet(object.custom_health_check)
-        ? HealthCheck_CustomHealthCheck.fromJSON(object.custom_health_check)
-        : undefined,
-      noTrafficInterval: isSet(object.noTrafficInterval)
-        ? Duration.fromJSON(object.noTrafficInterval)
-        : isSet(object.no_traffic_interval)
-        ? Duration.fromJSON(object.no_traffic_interval)
-        : undefined,
-      noTrafficHealthyInterval: isSet(object.noTrafficHealthyInterval)
-        ? Duration.fromJSON(object.noTrafficHealthyInterval)
-        : isSet(object.no_traffic_healthy_interval)
-        ? Duration.fromJSON(object.no_traffic_healthy_interval)
-        : undefined,
-      unhealthyInterval: isSet(object.unhealthyInterval)
-        ? Duration.fromJSON(object.unhealthyInterval)
-        : isSet(object.unhealthy_interval)
-        ? Duration.fromJSON(object.unhealthy_interval)
-        : undefined,
-      unhealthyEdgeInterval: isSet(object.unhealthyEdgeInterval)
-        ? Duration.fromJSON(object.unhealthyEdgeInterval)
-        : isSet(object.unhealthy_edge_interval)
-        ? Duration.fromJSON(object.unhealthy_edge_interval)
-        : undefined,
-      healthyEdgeInterval: isSet(object.healthyEdgeInterval)
-        ? Duration.fromJSON(object.healthyEdgeInterval)
-        : isSet(object.healthy_edge_interval)
-        ? Duration.fromJSON(object.healthy_edge_interval)
-        : undefined,
-      eventLogPath: isSet(object.eventLogPath)
-        ? globalThis.String(object.eventLogPath)
-        : isSet(object.event_log_path)
-        ? globalThis.String(object.event_log_path)
-        : "",
-      eventLogger: globalThis.Array.isArray(object?.eventLogger)
-        ? object.eventLogger.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.event_logger)
-        ? object.event_logger.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      eventService: isSet(object.eventService)
-        ? EventServiceConfig.fromJSON(object.eventService)
-        : isSet(object.event_service)
-        ? EventServiceConfig.fromJSON(object.event_service)
-        : undefined,
-      alwaysLogHealthCheckFailures: isSet(object.alwaysLogHealthCheckFailures)
-        ? globalThis.Boolean(object.alwaysLogHealthCheckFailures)
-        : isSet(object.always_log_health_check_failures)
-        ? globalThis.Boolean(object.always_log_health_check_failures)
-        : false,
-      alwaysLogHealthCheckSuccess: isSet(object.alwaysLogHealthCheckSuccess)
-        ? globalThis.Boolean(object.alwaysLogHealthCheckSuccess)
-        : isSet(object.always_log_health_check_success)
-        ? globalThis.Boolean(object.always_log_health_check_success)
-        : false,
-      tlsOptions: isSet(object.tlsOptions)
-        ? HealthCheck_TlsOptions.fromJSON(object.tlsOptions)
-        : isSet(object.tls_options)
-        ? HealthCheck_TlsOptions.fromJSON(object.tls_options)
-        : undefined,
-      transportSocketMatchCriteria: isObject(object.transportSocketMatchCriteria)
-        ? object.transportSocketMatchCriteria
-        : isObject(object.transport_socket_match_criteria)
-        ? object.transport_socket_match_criteria
-        : undefined,
-    };
-  },
-
   toJSON(message: HealthCheck): unknown {
     const obj: any = {};
     if (message.timeout !== undefined) {
@@ -1241,13 +1086,6 @@ export const HealthCheck_Payload: MessageFns<HealthCheck_Payload, "envoy.config.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HealthCheck_Payload {
-    return {
-      text: isSet(object.text) ? globalThis.String(object.text) : undefined,
-      binary: isSet(object.binary) ? Buffer.from(bytesFromBase64(object.binary)) : undefined,
-    };
   },
 
   toJSON(message: HealthCheck_Payload): unknown {
@@ -1456,53 +1294,6 @@ export const HealthCheck_HttpHealthCheck: MessageFns<
     }
   },
 
-  fromJSON(object: any): HealthCheck_HttpHealthCheck {
-    return {
-      host: isSet(object.host) ? globalThis.String(object.host) : "",
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      send: isSet(object.send) ? HealthCheck_Payload.fromJSON(object.send) : undefined,
-      receive: globalThis.Array.isArray(object?.receive)
-        ? object.receive.map((e: any) => HealthCheck_Payload.fromJSON(e))
-        : [],
-      responseBufferSize: isSet(object.responseBufferSize)
-        ? Number(object.responseBufferSize)
-        : isSet(object.response_buffer_size)
-        ? Number(object.response_buffer_size)
-        : undefined,
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      requestHeadersToRemove: globalThis.Array.isArray(object?.requestHeadersToRemove)
-        ? object.requestHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_headers_to_remove)
-        ? object.request_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      expectedStatuses: globalThis.Array.isArray(object?.expectedStatuses)
-        ? object.expectedStatuses.map((e: any) => Int64Range.fromJSON(e))
-        : globalThis.Array.isArray(object?.expected_statuses)
-        ? object.expected_statuses.map((e: any) => Int64Range.fromJSON(e))
-        : [],
-      retriableStatuses: globalThis.Array.isArray(object?.retriableStatuses)
-        ? object.retriableStatuses.map((e: any) => Int64Range.fromJSON(e))
-        : globalThis.Array.isArray(object?.retriable_statuses)
-        ? object.retriable_statuses.map((e: any) => Int64Range.fromJSON(e))
-        : [],
-      codecClientType: isSet(object.codecClientType)
-        ? codecClientTypeFromJSON(object.codecClientType)
-        : isSet(object.codec_client_type)
-        ? codecClientTypeFromJSON(object.codec_client_type)
-        : 0,
-      serviceNameMatcher: isSet(object.serviceNameMatcher)
-        ? StringMatcher.fromJSON(object.serviceNameMatcher)
-        : isSet(object.service_name_matcher)
-        ? StringMatcher.fromJSON(object.service_name_matcher)
-        : undefined,
-      method: isSet(object.method) ? requestMethodFromJSON(object.method) : 0,
-    };
-  },
-
   toJSON(message: HealthCheck_HttpHealthCheck): unknown {
     const obj: any = {};
     if (message.host !== "") {
@@ -1641,20 +1432,6 @@ export const HealthCheck_TcpHealthCheck: MessageFns<
     }
   },
 
-  fromJSON(object: any): HealthCheck_TcpHealthCheck {
-    return {
-      send: isSet(object.send) ? HealthCheck_Payload.fromJSON(object.send) : undefined,
-      receive: globalThis.Array.isArray(object?.receive)
-        ? object.receive.map((e: any) => HealthCheck_Payload.fromJSON(e))
-        : [],
-      proxyProtocolConfig: isSet(object.proxyProtocolConfig)
-        ? ProxyProtocolConfig.fromJSON(object.proxyProtocolConfig)
-        : isSet(object.proxy_protocol_config)
-        ? ProxyProtocolConfig.fromJSON(object.proxy_protocol_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: HealthCheck_TcpHealthCheck): unknown {
     const obj: any = {};
     if (message.send !== undefined) {
@@ -1733,10 +1510,6 @@ export const HealthCheck_RedisHealthCheck: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HealthCheck_RedisHealthCheck {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
   },
 
   toJSON(message: HealthCheck_RedisHealthCheck): unknown {
@@ -1829,22 +1602,6 @@ export const HealthCheck_GrpcHealthCheck: MessageFns<
     }
   },
 
-  fromJSON(object: any): HealthCheck_GrpcHealthCheck {
-    return {
-      serviceName: isSet(object.serviceName)
-        ? globalThis.String(object.serviceName)
-        : isSet(object.service_name)
-        ? globalThis.String(object.service_name)
-        : "",
-      authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
-      initialMetadata: globalThis.Array.isArray(object?.initialMetadata)
-        ? object.initialMetadata.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.initial_metadata)
-        ? object.initial_metadata.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: HealthCheck_GrpcHealthCheck): unknown {
     const obj: any = {};
     if (message.serviceName !== "") {
@@ -1932,17 +1689,6 @@ export const HealthCheck_CustomHealthCheck: MessageFns<
     }
   },
 
-  fromJSON(object: any): HealthCheck_CustomHealthCheck {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: HealthCheck_CustomHealthCheck): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -2015,16 +1761,6 @@ export const HealthCheck_TlsOptions: MessageFns<HealthCheck_TlsOptions, "envoy.c
       }
     },
 
-    fromJSON(object: any): HealthCheck_TlsOptions {
-      return {
-        alpnProtocols: globalThis.Array.isArray(object?.alpnProtocols)
-          ? object.alpnProtocols.map((e: any) => globalThis.String(e))
-          : globalThis.Array.isArray(object?.alpn_protocols)
-          ? object.alpn_protocols.map((e: any) => globalThis.String(e))
-          : [],
-      };
-    },
-
     toJSON(message: HealthCheck_TlsOptions): unknown {
       const obj: any = {};
       if (message.alpnProtocols?.length) {
@@ -2043,10 +1779,6 @@ export const HealthCheck_TlsOptions: MessageFns<HealthCheck_TlsOptions, "envoy.c
     },
   };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -2059,19 +1791,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

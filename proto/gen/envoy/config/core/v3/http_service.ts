@@ -88,21 +88,6 @@ export const HttpService: MessageFns<HttpService, "envoy.config.core.v3.HttpServ
     }
   },
 
-  fromJSON(object: any): HttpService {
-    return {
-      httpUri: isSet(object.httpUri)
-        ? HttpUri.fromJSON(object.httpUri)
-        : isSet(object.http_uri)
-        ? HttpUri.fromJSON(object.http_uri)
-        : undefined,
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: HttpService): unknown {
     const obj: any = {};
     if (message.httpUri !== undefined) {
@@ -135,15 +120,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -106,14 +106,6 @@ export const HttpUri: MessageFns<HttpUri, "envoy.config.core.v3.HttpUri"> = {
     }
   },
 
-  fromJSON(object: any): HttpUri {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : "",
-      cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : undefined,
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-    };
-  },
-
   toJSON(message: HttpUri): unknown {
     const obj: any = {};
     if (message.uri !== "") {
@@ -150,15 +142,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -429,26 +429,6 @@ export enum HttpProtocolOptions_HeadersWithUnderscoresAction {
   DROP_HEADER = 2,
 }
 
-export function httpProtocolOptions_HeadersWithUnderscoresActionFromJSON(
-  object: any,
-): HttpProtocolOptions_HeadersWithUnderscoresAction {
-  switch (object) {
-    case 0:
-    case "ALLOW":
-      return HttpProtocolOptions_HeadersWithUnderscoresAction.ALLOW;
-    case 1:
-    case "REJECT_REQUEST":
-      return HttpProtocolOptions_HeadersWithUnderscoresAction.REJECT_REQUEST;
-    case 2:
-    case "DROP_HEADER":
-      return HttpProtocolOptions_HeadersWithUnderscoresAction.DROP_HEADER;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum HttpProtocolOptions_HeadersWithUnderscoresAction",
-      );
-  }
-}
-
 export function httpProtocolOptions_HeadersWithUnderscoresActionToJSON(
   object: HttpProtocolOptions_HeadersWithUnderscoresAction,
 ): string {
@@ -991,10 +971,6 @@ export const TcpProtocolOptions: MessageFns<TcpProtocolOptions, "envoy.config.co
     }
   },
 
-  fromJSON(_: any): TcpProtocolOptions {
-    return {};
-  },
-
   toJSON(_: TcpProtocolOptions): unknown {
     const obj: any = {};
     return obj;
@@ -1065,21 +1041,6 @@ export const QuicKeepAliveSettings: MessageFns<QuicKeepAliveSettings, "envoy.con
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): QuicKeepAliveSettings {
-    return {
-      maxInterval: isSet(object.maxInterval)
-        ? Duration.fromJSON(object.maxInterval)
-        : isSet(object.max_interval)
-        ? Duration.fromJSON(object.max_interval)
-        : undefined,
-      initialInterval: isSet(object.initialInterval)
-        ? Duration.fromJSON(object.initialInterval)
-        : isSet(object.initial_interval)
-        ? Duration.fromJSON(object.initial_interval)
-        : undefined,
-    };
   },
 
   toJSON(message: QuicKeepAliveSettings): unknown {
@@ -1281,66 +1242,6 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
   },
 
-  fromJSON(object: any): QuicProtocolOptions {
-    return {
-      maxConcurrentStreams: isSet(object.maxConcurrentStreams)
-        ? Number(object.maxConcurrentStreams)
-        : isSet(object.max_concurrent_streams)
-        ? Number(object.max_concurrent_streams)
-        : undefined,
-      initialStreamWindowSize: isSet(object.initialStreamWindowSize)
-        ? Number(object.initialStreamWindowSize)
-        : isSet(object.initial_stream_window_size)
-        ? Number(object.initial_stream_window_size)
-        : undefined,
-      initialConnectionWindowSize: isSet(object.initialConnectionWindowSize)
-        ? Number(object.initialConnectionWindowSize)
-        : isSet(object.initial_connection_window_size)
-        ? Number(object.initial_connection_window_size)
-        : undefined,
-      numTimeoutsToTriggerPortMigration: isSet(object.numTimeoutsToTriggerPortMigration)
-        ? Number(object.numTimeoutsToTriggerPortMigration)
-        : isSet(object.num_timeouts_to_trigger_port_migration)
-        ? Number(object.num_timeouts_to_trigger_port_migration)
-        : undefined,
-      connectionKeepalive: isSet(object.connectionKeepalive)
-        ? QuicKeepAliveSettings.fromJSON(object.connectionKeepalive)
-        : isSet(object.connection_keepalive)
-        ? QuicKeepAliveSettings.fromJSON(object.connection_keepalive)
-        : undefined,
-      connectionOptions: isSet(object.connectionOptions)
-        ? globalThis.String(object.connectionOptions)
-        : isSet(object.connection_options)
-        ? globalThis.String(object.connection_options)
-        : "",
-      clientConnectionOptions: isSet(object.clientConnectionOptions)
-        ? globalThis.String(object.clientConnectionOptions)
-        : isSet(object.client_connection_options)
-        ? globalThis.String(object.client_connection_options)
-        : "",
-      idleNetworkTimeout: isSet(object.idleNetworkTimeout)
-        ? Duration.fromJSON(object.idleNetworkTimeout)
-        : isSet(object.idle_network_timeout)
-        ? Duration.fromJSON(object.idle_network_timeout)
-        : undefined,
-      maxPacketLength: isSet(object.maxPacketLength)
-        ? Number(object.maxPacketLength)
-        : isSet(object.max_packet_length)
-        ? Number(object.max_packet_length)
-        : undefined,
-      clientPacketWriter: isSet(object.clientPacketWriter)
-        ? TypedExtensionConfig.fromJSON(object.clientPacketWriter)
-        : isSet(object.client_packet_writer)
-        ? TypedExtensionConfig.fromJSON(object.client_packet_writer)
-        : undefined,
-      connectionMigration: isSet(object.connectionMigration)
-        ? QuicProtocolOptions_ConnectionMigrationSettings.fromJSON(object.connectionMigration)
-        : isSet(object.connection_migration)
-        ? QuicProtocolOptions_ConnectionMigrationSettings.fromJSON(object.connection_migration)
-        : undefined,
-    };
-  },
-
   toJSON(message: QuicProtocolOptions): unknown {
     const obj: any = {};
     if (message.maxConcurrentStreams !== undefined) {
@@ -1478,25 +1379,6 @@ export const QuicProtocolOptions_ConnectionMigrationSettings: MessageFns<
     }
   },
 
-  fromJSON(object: any): QuicProtocolOptions_ConnectionMigrationSettings {
-    return {
-      migrateIdleConnections: isSet(object.migrateIdleConnections)
-        ? QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.fromJSON(
-          object.migrateIdleConnections,
-        )
-        : isSet(object.migrate_idle_connections)
-        ? QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.fromJSON(
-          object.migrate_idle_connections,
-        )
-        : undefined,
-      maxTimeOnNonDefaultNetwork: isSet(object.maxTimeOnNonDefaultNetwork)
-        ? Duration.fromJSON(object.maxTimeOnNonDefaultNetwork)
-        : isSet(object.max_time_on_non_default_network)
-        ? Duration.fromJSON(object.max_time_on_non_default_network)
-        : undefined,
-    };
-  },
-
   toJSON(message: QuicProtocolOptions_ConnectionMigrationSettings): unknown {
     const obj: any = {};
     if (message.migrateIdleConnections !== undefined) {
@@ -1587,16 +1469,6 @@ export const QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnecti
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
-    return {
-      maxIdleTimeBeforeMigration: isSet(object.maxIdleTimeBeforeMigration)
-        ? Duration.fromJSON(object.maxIdleTimeBeforeMigration)
-        : isSet(object.max_idle_time_before_migration)
-        ? Duration.fromJSON(object.max_idle_time_before_migration)
-        : undefined,
-    };
   },
 
   toJSON(message: QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings): unknown {
@@ -1694,26 +1566,6 @@ export const UpstreamHttpProtocolOptions: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UpstreamHttpProtocolOptions {
-    return {
-      autoSni: isSet(object.autoSni)
-        ? globalThis.Boolean(object.autoSni)
-        : isSet(object.auto_sni)
-        ? globalThis.Boolean(object.auto_sni)
-        : false,
-      autoSanValidation: isSet(object.autoSanValidation)
-        ? globalThis.Boolean(object.autoSanValidation)
-        : isSet(object.auto_san_validation)
-        ? globalThis.Boolean(object.auto_san_validation)
-        : false,
-      overrideAutoSniHeader: isSet(object.overrideAutoSniHeader)
-        ? globalThis.String(object.overrideAutoSniHeader)
-        : isSet(object.override_auto_sni_header)
-        ? globalThis.String(object.override_auto_sni_header)
-        : "",
-    };
   },
 
   toJSON(message: UpstreamHttpProtocolOptions): unknown {
@@ -1844,36 +1696,6 @@ export const AlternateProtocolsCacheOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): AlternateProtocolsCacheOptions {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      maxEntries: isSet(object.maxEntries)
-        ? Number(object.maxEntries)
-        : isSet(object.max_entries)
-        ? Number(object.max_entries)
-        : undefined,
-      keyValueStoreConfig: isSet(object.keyValueStoreConfig)
-        ? TypedExtensionConfig.fromJSON(object.keyValueStoreConfig)
-        : isSet(object.key_value_store_config)
-        ? TypedExtensionConfig.fromJSON(object.key_value_store_config)
-        : undefined,
-      prepopulatedEntries: globalThis.Array.isArray(object?.prepopulatedEntries)
-        ? object.prepopulatedEntries.map((e: any) =>
-          AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry.fromJSON(e)
-        )
-        : globalThis.Array.isArray(object?.prepopulated_entries)
-        ? object.prepopulated_entries.map((e: any) =>
-          AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry.fromJSON(e)
-        )
-        : [],
-      canonicalSuffixes: globalThis.Array.isArray(object?.canonicalSuffixes)
-        ? object.canonicalSuffixes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.canonical_suffixes)
-        ? object.canonical_suffixes.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: AlternateProtocolsCacheOptions): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1980,13 +1802,6 @@ export const AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry: Messag
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry {
-    return {
-      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
-      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
-    };
   },
 
   toJSON(message: AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry): unknown {
@@ -2134,46 +1949,6 @@ export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpProtocolOptions {
-    return {
-      idleTimeout: isSet(object.idleTimeout)
-        ? Duration.fromJSON(object.idleTimeout)
-        : isSet(object.idle_timeout)
-        ? Duration.fromJSON(object.idle_timeout)
-        : undefined,
-      maxConnectionDuration: isSet(object.maxConnectionDuration)
-        ? Duration.fromJSON(object.maxConnectionDuration)
-        : isSet(object.max_connection_duration)
-        ? Duration.fromJSON(object.max_connection_duration)
-        : undefined,
-      maxHeadersCount: isSet(object.maxHeadersCount)
-        ? Number(object.maxHeadersCount)
-        : isSet(object.max_headers_count)
-        ? Number(object.max_headers_count)
-        : undefined,
-      maxResponseHeadersKb: isSet(object.maxResponseHeadersKb)
-        ? Number(object.maxResponseHeadersKb)
-        : isSet(object.max_response_headers_kb)
-        ? Number(object.max_response_headers_kb)
-        : undefined,
-      maxStreamDuration: isSet(object.maxStreamDuration)
-        ? Duration.fromJSON(object.maxStreamDuration)
-        : isSet(object.max_stream_duration)
-        ? Duration.fromJSON(object.max_stream_duration)
-        : undefined,
-      headersWithUnderscoresAction: isSet(object.headersWithUnderscoresAction)
-        ? httpProtocolOptions_HeadersWithUnderscoresActionFromJSON(object.headersWithUnderscoresAction)
-        : isSet(object.headers_with_underscores_action)
-        ? httpProtocolOptions_HeadersWithUnderscoresActionFromJSON(object.headers_with_underscores_action)
-        : 0,
-      maxRequestsPerConnection: isSet(object.maxRequestsPerConnection)
-        ? Number(object.maxRequestsPerConnection)
-        : isSet(object.max_requests_per_connection)
-        ? Number(object.max_requests_per_connection)
-        : undefined,
-    };
   },
 
   toJSON(message: HttpProtocolOptions): unknown {
@@ -2396,66 +2171,6 @@ export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.confi
     }
   },
 
-  fromJSON(object: any): Http1ProtocolOptions {
-    return {
-      allowAbsoluteUrl: isSet(object.allowAbsoluteUrl)
-        ? Boolean(object.allowAbsoluteUrl)
-        : isSet(object.allow_absolute_url)
-        ? Boolean(object.allow_absolute_url)
-        : undefined,
-      acceptHttp10: isSet(object.acceptHttp10)
-        ? globalThis.Boolean(object.acceptHttp10)
-        : isSet(object.accept_http_10)
-        ? globalThis.Boolean(object.accept_http_10)
-        : false,
-      defaultHostForHttp10: isSet(object.defaultHostForHttp10)
-        ? globalThis.String(object.defaultHostForHttp10)
-        : isSet(object.default_host_for_http_10)
-        ? globalThis.String(object.default_host_for_http_10)
-        : "",
-      headerKeyFormat: isSet(object.headerKeyFormat)
-        ? Http1ProtocolOptions_HeaderKeyFormat.fromJSON(object.headerKeyFormat)
-        : isSet(object.header_key_format)
-        ? Http1ProtocolOptions_HeaderKeyFormat.fromJSON(object.header_key_format)
-        : undefined,
-      enableTrailers: isSet(object.enableTrailers)
-        ? globalThis.Boolean(object.enableTrailers)
-        : isSet(object.enable_trailers)
-        ? globalThis.Boolean(object.enable_trailers)
-        : false,
-      allowChunkedLength: isSet(object.allowChunkedLength)
-        ? globalThis.Boolean(object.allowChunkedLength)
-        : isSet(object.allow_chunked_length)
-        ? globalThis.Boolean(object.allow_chunked_length)
-        : false,
-      overrideStreamErrorOnInvalidHttpMessage: isSet(object.overrideStreamErrorOnInvalidHttpMessage)
-        ? Boolean(object.overrideStreamErrorOnInvalidHttpMessage)
-        : isSet(object.override_stream_error_on_invalid_http_message)
-        ? Boolean(object.override_stream_error_on_invalid_http_message)
-        : undefined,
-      sendFullyQualifiedUrl: isSet(object.sendFullyQualifiedUrl)
-        ? globalThis.Boolean(object.sendFullyQualifiedUrl)
-        : isSet(object.send_fully_qualified_url)
-        ? globalThis.Boolean(object.send_fully_qualified_url)
-        : false,
-      useBalsaParser: isSet(object.useBalsaParser)
-        ? Boolean(object.useBalsaParser)
-        : isSet(object.use_balsa_parser)
-        ? Boolean(object.use_balsa_parser)
-        : undefined,
-      allowCustomMethods: isSet(object.allowCustomMethods)
-        ? globalThis.Boolean(object.allowCustomMethods)
-        : isSet(object.allow_custom_methods)
-        ? globalThis.Boolean(object.allow_custom_methods)
-        : false,
-      ignoreHttp11Upgrade: globalThis.Array.isArray(object?.ignoreHttp11Upgrade)
-        ? object.ignoreHttp11Upgrade.map((e: any) => StringMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.ignore_http_11_upgrade)
-        ? object.ignore_http_11_upgrade.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Http1ProtocolOptions): unknown {
     const obj: any = {};
     if (message.allowAbsoluteUrl !== undefined) {
@@ -2581,21 +2296,6 @@ export const Http1ProtocolOptions_HeaderKeyFormat: MessageFns<
     }
   },
 
-  fromJSON(object: any): Http1ProtocolOptions_HeaderKeyFormat {
-    return {
-      properCaseWords: isSet(object.properCaseWords)
-        ? Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords.fromJSON(object.properCaseWords)
-        : isSet(object.proper_case_words)
-        ? Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords.fromJSON(object.proper_case_words)
-        : undefined,
-      statefulFormatter: isSet(object.statefulFormatter)
-        ? TypedExtensionConfig.fromJSON(object.statefulFormatter)
-        : isSet(object.stateful_formatter)
-        ? TypedExtensionConfig.fromJSON(object.stateful_formatter)
-        : undefined,
-    };
-  },
-
   toJSON(message: Http1ProtocolOptions_HeaderKeyFormat): unknown {
     const obj: any = {};
     if (message.properCaseWords !== undefined) {
@@ -2662,10 +2362,6 @@ export const Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords {
-    return {};
   },
 
   toJSON(_: Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords): unknown {
@@ -2764,23 +2460,6 @@ export const KeepaliveSettings: MessageFns<KeepaliveSettings, "envoy.config.core
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): KeepaliveSettings {
-    return {
-      interval: isSet(object.interval) ? Duration.fromJSON(object.interval) : undefined,
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-      intervalJitter: isSet(object.intervalJitter)
-        ? Percent.fromJSON(object.intervalJitter)
-        : isSet(object.interval_jitter)
-        ? Percent.fromJSON(object.interval_jitter)
-        : undefined,
-      connectionIdleInterval: isSet(object.connectionIdleInterval)
-        ? Duration.fromJSON(object.connectionIdleInterval)
-        : isSet(object.connection_idle_interval)
-        ? Duration.fromJSON(object.connection_idle_interval)
-        : undefined,
-    };
   },
 
   toJSON(message: KeepaliveSettings): unknown {
@@ -3079,101 +2758,6 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
     }
   },
 
-  fromJSON(object: any): Http2ProtocolOptions {
-    return {
-      hpackTableSize: isSet(object.hpackTableSize)
-        ? Number(object.hpackTableSize)
-        : isSet(object.hpack_table_size)
-        ? Number(object.hpack_table_size)
-        : undefined,
-      maxConcurrentStreams: isSet(object.maxConcurrentStreams)
-        ? Number(object.maxConcurrentStreams)
-        : isSet(object.max_concurrent_streams)
-        ? Number(object.max_concurrent_streams)
-        : undefined,
-      initialStreamWindowSize: isSet(object.initialStreamWindowSize)
-        ? Number(object.initialStreamWindowSize)
-        : isSet(object.initial_stream_window_size)
-        ? Number(object.initial_stream_window_size)
-        : undefined,
-      initialConnectionWindowSize: isSet(object.initialConnectionWindowSize)
-        ? Number(object.initialConnectionWindowSize)
-        : isSet(object.initial_connection_window_size)
-        ? Number(object.initial_connection_window_size)
-        : undefined,
-      allowConnect: isSet(object.allowConnect)
-        ? globalThis.Boolean(object.allowConnect)
-        : isSet(object.allow_connect)
-        ? globalThis.Boolean(object.allow_connect)
-        : false,
-      allowMetadata: isSet(object.allowMetadata)
-        ? globalThis.Boolean(object.allowMetadata)
-        : isSet(object.allow_metadata)
-        ? globalThis.Boolean(object.allow_metadata)
-        : false,
-      maxOutboundFrames: isSet(object.maxOutboundFrames)
-        ? Number(object.maxOutboundFrames)
-        : isSet(object.max_outbound_frames)
-        ? Number(object.max_outbound_frames)
-        : undefined,
-      maxOutboundControlFrames: isSet(object.maxOutboundControlFrames)
-        ? Number(object.maxOutboundControlFrames)
-        : isSet(object.max_outbound_control_frames)
-        ? Number(object.max_outbound_control_frames)
-        : undefined,
-      maxConsecutiveInboundFramesWithEmptyPayload: isSet(object.maxConsecutiveInboundFramesWithEmptyPayload)
-        ? Number(object.maxConsecutiveInboundFramesWithEmptyPayload)
-        : isSet(object.max_consecutive_inbound_frames_with_empty_payload)
-        ? Number(object.max_consecutive_inbound_frames_with_empty_payload)
-        : undefined,
-      maxInboundPriorityFramesPerStream: isSet(object.maxInboundPriorityFramesPerStream)
-        ? Number(object.maxInboundPriorityFramesPerStream)
-        : isSet(object.max_inbound_priority_frames_per_stream)
-        ? Number(object.max_inbound_priority_frames_per_stream)
-        : undefined,
-      maxInboundWindowUpdateFramesPerDataFrameSent: isSet(object.maxInboundWindowUpdateFramesPerDataFrameSent)
-        ? Number(object.maxInboundWindowUpdateFramesPerDataFrameSent)
-        : isSet(object.max_inbound_window_update_frames_per_data_frame_sent)
-        ? Number(object.max_inbound_window_update_frames_per_data_frame_sent)
-        : undefined,
-      streamErrorOnInvalidHttpMessaging: isSet(object.streamErrorOnInvalidHttpMessaging)
-        ? globalThis.Boolean(object.streamErrorOnInvalidHttpMessaging)
-        : isSet(object.stream_error_on_invalid_http_messaging)
-        ? globalThis.Boolean(object.stream_error_on_invalid_http_messaging)
-        : false,
-      overrideStreamErrorOnInvalidHttpMessage: isSet(object.overrideStreamErrorOnInvalidHttpMessage)
-        ? Boolean(object.overrideStreamErrorOnInvalidHttpMessage)
-        : isSet(object.override_stream_error_on_invalid_http_message)
-        ? Boolean(object.override_stream_error_on_invalid_http_message)
-        : undefined,
-      customSettingsParameters: globalThis.Array.isArray(object?.customSettingsParameters)
-        ? object.customSettingsParameters.map((e: any) => Http2ProtocolOptions_SettingsParameter.fromJSON(e))
-        : globalThis.Array.isArray(object?.custom_settings_parameters)
-        ? object.custom_settings_parameters.map((e: any) => Http2ProtocolOptions_SettingsParameter.fromJSON(e))
-        : [],
-      connectionKeepalive: isSet(object.connectionKeepalive)
-        ? KeepaliveSettings.fromJSON(object.connectionKeepalive)
-        : isSet(object.connection_keepalive)
-        ? KeepaliveSettings.fromJSON(object.connection_keepalive)
-        : undefined,
-      useOghttp2Codec: isSet(object.useOghttp2Codec)
-        ? Boolean(object.useOghttp2Codec)
-        : isSet(object.use_oghttp2_codec)
-        ? Boolean(object.use_oghttp2_codec)
-        : undefined,
-      maxMetadataSize: isSet(object.maxMetadataSize)
-        ? Number(object.maxMetadataSize)
-        : isSet(object.max_metadata_size)
-        ? Number(object.max_metadata_size)
-        : undefined,
-      enableHuffmanEncoding: isSet(object.enableHuffmanEncoding)
-        ? Boolean(object.enableHuffmanEncoding)
-        : isSet(object.enable_huffman_encoding)
-        ? Boolean(object.enable_huffman_encoding)
-        : undefined,
-    };
-  },
-
   toJSON(message: Http2ProtocolOptions): unknown {
     const obj: any = {};
     if (message.hpackTableSize !== undefined) {
@@ -3328,13 +2912,6 @@ export const Http2ProtocolOptions_SettingsParameter: MessageFns<
     }
   },
 
-  fromJSON(object: any): Http2ProtocolOptions_SettingsParameter {
-    return {
-      identifier: isSet(object.identifier) ? Number(object.identifier) : undefined,
-      value: isSet(object.value) ? Number(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Http2ProtocolOptions_SettingsParameter): unknown {
     const obj: any = {};
     if (message.identifier !== undefined) {
@@ -3402,16 +2979,6 @@ export const GrpcProtocolOptions: MessageFns<GrpcProtocolOptions, "envoy.config.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): GrpcProtocolOptions {
-    return {
-      http2ProtocolOptions: isSet(object.http2ProtocolOptions)
-        ? Http2ProtocolOptions.fromJSON(object.http2ProtocolOptions)
-        : isSet(object.http2_protocol_options)
-        ? Http2ProtocolOptions.fromJSON(object.http2_protocol_options)
-        : undefined,
-    };
   },
 
   toJSON(message: GrpcProtocolOptions): unknown {
@@ -3543,41 +3110,6 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     }
   },
 
-  fromJSON(object: any): Http3ProtocolOptions {
-    return {
-      quicProtocolOptions: isSet(object.quicProtocolOptions)
-        ? QuicProtocolOptions.fromJSON(object.quicProtocolOptions)
-        : isSet(object.quic_protocol_options)
-        ? QuicProtocolOptions.fromJSON(object.quic_protocol_options)
-        : undefined,
-      overrideStreamErrorOnInvalidHttpMessage: isSet(object.overrideStreamErrorOnInvalidHttpMessage)
-        ? Boolean(object.overrideStreamErrorOnInvalidHttpMessage)
-        : isSet(object.override_stream_error_on_invalid_http_message)
-        ? Boolean(object.override_stream_error_on_invalid_http_message)
-        : undefined,
-      allowExtendedConnect: isSet(object.allowExtendedConnect)
-        ? globalThis.Boolean(object.allowExtendedConnect)
-        : isSet(object.allow_extended_connect)
-        ? globalThis.Boolean(object.allow_extended_connect)
-        : false,
-      allowMetadata: isSet(object.allowMetadata)
-        ? globalThis.Boolean(object.allowMetadata)
-        : isSet(object.allow_metadata)
-        ? globalThis.Boolean(object.allow_metadata)
-        : false,
-      disableQpack: isSet(object.disableQpack)
-        ? globalThis.Boolean(object.disableQpack)
-        : isSet(object.disable_qpack)
-        ? globalThis.Boolean(object.disable_qpack)
-        : false,
-      disableConnectionFlowControlForStreams: isSet(object.disableConnectionFlowControlForStreams)
-        ? globalThis.Boolean(object.disableConnectionFlowControlForStreams)
-        : isSet(object.disable_connection_flow_control_for_streams)
-        ? globalThis.Boolean(object.disable_connection_flow_control_for_streams)
-        : false,
-    };
-  },
-
   toJSON(message: Http3ProtocolOptions): unknown {
     const obj: any = {};
     if (message.quicProtocolOptions !== undefined) {
@@ -3679,21 +3211,6 @@ export const SchemeHeaderTransformation: MessageFns<
     }
   },
 
-  fromJSON(object: any): SchemeHeaderTransformation {
-    return {
-      schemeToOverwrite: isSet(object.schemeToOverwrite)
-        ? globalThis.String(object.schemeToOverwrite)
-        : isSet(object.scheme_to_overwrite)
-        ? globalThis.String(object.scheme_to_overwrite)
-        : undefined,
-      matchUpstream: isSet(object.matchUpstream)
-        ? globalThis.Boolean(object.matchUpstream)
-        : isSet(object.match_upstream)
-        ? globalThis.Boolean(object.match_upstream)
-        : false,
-    };
-  },
-
   toJSON(message: SchemeHeaderTransformation): unknown {
     const obj: any = {};
     if (message.schemeToOverwrite !== undefined) {
@@ -3724,15 +3241,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -29,23 +29,6 @@ export enum ProxyProtocolPassThroughTLVs_PassTLVsMatchType {
   INCLUDE = 1,
 }
 
-export function proxyProtocolPassThroughTLVs_PassTLVsMatchTypeFromJSON(
-  object: any,
-): ProxyProtocolPassThroughTLVs_PassTLVsMatchType {
-  switch (object) {
-    case 0:
-    case "INCLUDE_ALL":
-      return ProxyProtocolPassThroughTLVs_PassTLVsMatchType.INCLUDE_ALL;
-    case 1:
-    case "INCLUDE":
-      return ProxyProtocolPassThroughTLVs_PassTLVsMatchType.INCLUDE;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum ProxyProtocolPassThroughTLVs_PassTLVsMatchType",
-      );
-  }
-}
-
 export function proxyProtocolPassThroughTLVs_PassTLVsMatchTypeToJSON(
   object: ProxyProtocolPassThroughTLVs_PassTLVsMatchType,
 ): string {
@@ -140,19 +123,6 @@ export enum ProxyProtocolConfig_Version {
   V2 = 1,
 }
 
-export function proxyProtocolConfig_VersionFromJSON(object: any): ProxyProtocolConfig_Version {
-  switch (object) {
-    case 0:
-    case "V1":
-      return ProxyProtocolConfig_Version.V1;
-    case 1:
-    case "V2":
-      return ProxyProtocolConfig_Version.V2;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProxyProtocolConfig_Version");
-  }
-}
-
 export function proxyProtocolConfig_VersionToJSON(object: ProxyProtocolConfig_Version): string {
   switch (object) {
     case ProxyProtocolConfig_Version.V1:
@@ -238,21 +208,6 @@ export const ProxyProtocolPassThroughTLVs: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ProxyProtocolPassThroughTLVs {
-    return {
-      matchType: isSet(object.matchType)
-        ? proxyProtocolPassThroughTLVs_PassTLVsMatchTypeFromJSON(object.matchType)
-        : isSet(object.match_type)
-        ? proxyProtocolPassThroughTLVs_PassTLVsMatchTypeFromJSON(object.match_type)
-        : 0,
-      tlvType: globalThis.Array.isArray(object?.tlvType)
-        ? object.tlvType.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.tlv_type)
-        ? object.tlv_type.map((e: any) => globalThis.Number(e))
-        : [],
-    };
   },
 
   toJSON(message: ProxyProtocolPassThroughTLVs): unknown {
@@ -344,18 +299,6 @@ export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TlvEntry {
-    return {
-      type: isSet(object.type) ? globalThis.Number(object.type) : 0,
-      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
-      formatString: isSet(object.formatString)
-        ? SubstitutionFormatString.fromJSON(object.formatString)
-        : isSet(object.format_string)
-        ? SubstitutionFormatString.fromJSON(object.format_string)
-        : undefined,
-    };
   },
 
   toJSON(message: TlvEntry): unknown {
@@ -455,22 +398,6 @@ export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.
     }
   },
 
-  fromJSON(object: any): ProxyProtocolConfig {
-    return {
-      version: isSet(object.version) ? proxyProtocolConfig_VersionFromJSON(object.version) : 0,
-      passThroughTlvs: isSet(object.passThroughTlvs)
-        ? ProxyProtocolPassThroughTLVs.fromJSON(object.passThroughTlvs)
-        : isSet(object.pass_through_tlvs)
-        ? ProxyProtocolPassThroughTLVs.fromJSON(object.pass_through_tlvs)
-        : undefined,
-      addedTlvs: globalThis.Array.isArray(object?.addedTlvs)
-        ? object.addedTlvs.map((e: any) => TlvEntry.fromJSON(e))
-        : globalThis.Array.isArray(object?.added_tlvs)
-        ? object.added_tlvs.map((e: any) => TlvEntry.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ProxyProtocolConfig): unknown {
     const obj: any = {};
     if (message.version !== 0) {
@@ -546,16 +473,6 @@ export const PerHostConfig: MessageFns<PerHostConfig, "envoy.config.core.v3.PerH
     }
   },
 
-  fromJSON(object: any): PerHostConfig {
-    return {
-      addedTlvs: globalThis.Array.isArray(object?.addedTlvs)
-        ? object.addedTlvs.map((e: any) => TlvEntry.fromJSON(e))
-        : globalThis.Array.isArray(object?.added_tlvs)
-        ? object.added_tlvs.map((e: any) => TlvEntry.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: PerHostConfig): unknown {
     const obj: any = {};
     if (message.addedTlvs?.length) {
@@ -574,10 +491,6 @@ export const PerHostConfig: MessageFns<PerHostConfig, "envoy.config.core.v3.PerH
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -590,15 +503,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -86,21 +86,6 @@ export const DnsResolverOptions: MessageFns<DnsResolverOptions, "envoy.config.co
     }
   },
 
-  fromJSON(object: any): DnsResolverOptions {
-    return {
-      useTcpForDnsLookups: isSet(object.useTcpForDnsLookups)
-        ? globalThis.Boolean(object.useTcpForDnsLookups)
-        : isSet(object.use_tcp_for_dns_lookups)
-        ? globalThis.Boolean(object.use_tcp_for_dns_lookups)
-        : false,
-      noDefaultSearchDomain: isSet(object.noDefaultSearchDomain)
-        ? globalThis.Boolean(object.noDefaultSearchDomain)
-        : isSet(object.no_default_search_domain)
-        ? globalThis.Boolean(object.no_default_search_domain)
-        : false,
-    };
-  },
-
   toJSON(message: DnsResolverOptions): unknown {
     const obj: any = {};
     if (message.useTcpForDnsLookups !== false) {
@@ -181,19 +166,6 @@ export const DnsResolutionConfig: MessageFns<DnsResolutionConfig, "envoy.config.
     }
   },
 
-  fromJSON(object: any): DnsResolutionConfig {
-    return {
-      resolvers: globalThis.Array.isArray(object?.resolvers)
-        ? object.resolvers.map((e: any) => Address.fromJSON(e))
-        : [],
-      dnsResolverOptions: isSet(object.dnsResolverOptions)
-        ? DnsResolverOptions.fromJSON(object.dnsResolverOptions)
-        : isSet(object.dns_resolver_options)
-        ? DnsResolverOptions.fromJSON(object.dns_resolver_options)
-        : undefined,
-    };
-  },
-
   toJSON(message: DnsResolutionConfig): unknown {
     const obj: any = {};
     if (message.resolvers?.length) {
@@ -226,15 +198,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

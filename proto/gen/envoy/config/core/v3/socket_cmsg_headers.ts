@@ -94,18 +94,6 @@ export const SocketCmsgHeaders: MessageFns<SocketCmsgHeaders, "envoy.config.core
     }
   },
 
-  fromJSON(object: any): SocketCmsgHeaders {
-    return {
-      level: isSet(object.level) ? Number(object.level) : undefined,
-      type: isSet(object.type) ? Number(object.type) : undefined,
-      expectedSize: isSet(object.expectedSize)
-        ? globalThis.Number(object.expectedSize)
-        : isSet(object.expected_size)
-        ? globalThis.Number(object.expected_size)
-        : 0,
-    };
-  },
-
   toJSON(message: SocketCmsgHeaders): unknown {
     const obj: any = {};
     if (message.level !== undefined) {
@@ -140,15 +128,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -71,22 +71,6 @@ export enum SocketOption_SocketState {
   STATE_LISTENING = 2,
 }
 
-export function socketOption_SocketStateFromJSON(object: any): SocketOption_SocketState {
-  switch (object) {
-    case 0:
-    case "STATE_PREBIND":
-      return SocketOption_SocketState.STATE_PREBIND;
-    case 1:
-    case "STATE_BOUND":
-      return SocketOption_SocketState.STATE_BOUND;
-    case 2:
-    case "STATE_LISTENING":
-      return SocketOption_SocketState.STATE_LISTENING;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SocketOption_SocketState");
-  }
-}
-
 export function socketOption_SocketStateToJSON(object: SocketOption_SocketState): string {
   switch (object) {
     case SocketOption_SocketState.STATE_PREBIND:
@@ -243,26 +227,6 @@ export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.Socket
     }
   },
 
-  fromJSON(object: any): SocketOption {
-    return {
-      description: isSet(object.description) ? globalThis.String(object.description) : "",
-      level: isSet(object.level) ? globalThis.Number(object.level) : 0,
-      name: isSet(object.name) ? globalThis.Number(object.name) : 0,
-      intValue: isSet(object.intValue)
-        ? globalThis.Number(object.intValue)
-        : isSet(object.int_value)
-        ? globalThis.Number(object.int_value)
-        : undefined,
-      bufValue: isSet(object.bufValue)
-        ? Buffer.from(bytesFromBase64(object.bufValue))
-        : isSet(object.buf_value)
-        ? Buffer.from(bytesFromBase64(object.buf_value))
-        : undefined,
-      state: isSet(object.state) ? socketOption_SocketStateFromJSON(object.state) : 0,
-      type: isSet(object.type) ? SocketOption_SocketType.fromJSON(object.type) : undefined,
-    };
-  },
-
   toJSON(message: SocketOption): unknown {
     const obj: any = {};
     if (message.description !== "") {
@@ -368,13 +332,6 @@ export const SocketOption_SocketType: MessageFns<
     }
   },
 
-  fromJSON(object: any): SocketOption_SocketType {
-    return {
-      stream: isSet(object.stream) ? SocketOption_SocketType_Stream.fromJSON(object.stream) : undefined,
-      datagram: isSet(object.datagram) ? SocketOption_SocketType_Datagram.fromJSON(object.datagram) : undefined,
-    };
-  },
-
   toJSON(message: SocketOption_SocketType): unknown {
     const obj: any = {};
     if (message.stream !== undefined) {
@@ -440,10 +397,6 @@ export const SocketOption_SocketType_Stream: MessageFns<
     }
   },
 
-  fromJSON(_: any): SocketOption_SocketType_Stream {
-    return {};
-  },
-
   toJSON(_: SocketOption_SocketType_Stream): unknown {
     const obj: any = {};
     return obj;
@@ -495,10 +448,6 @@ export const SocketOption_SocketType_Datagram: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): SocketOption_SocketType_Datagram {
-    return {};
   },
 
   toJSON(_: SocketOption_SocketType_Datagram): unknown {
@@ -562,16 +511,6 @@ export const SocketOptionsOverride: MessageFns<SocketOptionsOverride, "envoy.con
     }
   },
 
-  fromJSON(object: any): SocketOptionsOverride {
-    return {
-      socketOptions: globalThis.Array.isArray(object?.socketOptions)
-        ? object.socketOptions.map((e: any) => SocketOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.socket_options)
-        ? object.socket_options.map((e: any) => SocketOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: SocketOptionsOverride): unknown {
     const obj: any = {};
     if (message.socketOptions?.length) {
@@ -589,10 +528,6 @@ export const SocketOptionsOverride: MessageFns<SocketOptionsOverride, "envoy.con
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
@@ -617,15 +552,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -181,16 +181,6 @@ export const JsonFormatOptions: MessageFns<JsonFormatOptions, "envoy.config.core
     }
   },
 
-  fromJSON(object: any): JsonFormatOptions {
-    return {
-      sortProperties: isSet(object.sortProperties)
-        ? globalThis.Boolean(object.sortProperties)
-        : isSet(object.sort_properties)
-        ? globalThis.Boolean(object.sort_properties)
-        : false,
-    };
-  },
-
   toJSON(message: JsonFormatOptions): unknown {
     const obj: any = {};
     if (message.sortProperties !== false) {
@@ -333,44 +323,6 @@ export const SubstitutionFormatString: MessageFns<
     }
   },
 
-  fromJSON(object: any): SubstitutionFormatString {
-    return {
-      textFormat: isSet(object.textFormat)
-        ? globalThis.String(object.textFormat)
-        : isSet(object.text_format)
-        ? globalThis.String(object.text_format)
-        : undefined,
-      jsonFormat: isObject(object.jsonFormat)
-        ? object.jsonFormat
-        : isObject(object.json_format)
-        ? object.json_format
-        : undefined,
-      textFormatSource: isSet(object.textFormatSource)
-        ? DataSource.fromJSON(object.textFormatSource)
-        : isSet(object.text_format_source)
-        ? DataSource.fromJSON(object.text_format_source)
-        : undefined,
-      omitEmptyValues: isSet(object.omitEmptyValues)
-        ? globalThis.Boolean(object.omitEmptyValues)
-        : isSet(object.omit_empty_values)
-        ? globalThis.Boolean(object.omit_empty_values)
-        : false,
-      contentType: isSet(object.contentType)
-        ? globalThis.String(object.contentType)
-        : isSet(object.content_type)
-        ? globalThis.String(object.content_type)
-        : "",
-      formatters: globalThis.Array.isArray(object?.formatters)
-        ? object.formatters.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      jsonFormatOptions: isSet(object.jsonFormatOptions)
-        ? JsonFormatOptions.fromJSON(object.jsonFormatOptions)
-        : isSet(object.json_format_options)
-        ? JsonFormatOptions.fromJSON(object.json_format_options)
-        : undefined,
-    };
-  },
-
   toJSON(message: SubstitutionFormatString): unknown {
     const obj: any = {};
     if (message.textFormat !== undefined) {
@@ -425,19 +377,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -86,21 +86,6 @@ export const UdpSocketConfig: MessageFns<UdpSocketConfig, "envoy.config.core.v3.
     }
   },
 
-  fromJSON(object: any): UdpSocketConfig {
-    return {
-      maxRxDatagramSize: isSet(object.maxRxDatagramSize)
-        ? Number(object.maxRxDatagramSize)
-        : isSet(object.max_rx_datagram_size)
-        ? Number(object.max_rx_datagram_size)
-        : undefined,
-      preferGro: isSet(object.preferGro)
-        ? Boolean(object.preferGro)
-        : isSet(object.prefer_gro)
-        ? Boolean(object.prefer_gro)
-        : undefined,
-    };
-  },
-
   toJSON(message: UdpSocketConfig): unknown {
     const obj: any = {};
     if (message.maxRxDatagramSize !== undefined) {
@@ -131,15 +116,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

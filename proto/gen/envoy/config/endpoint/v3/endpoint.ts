@@ -218,47 +218,6 @@ export const ClusterLoadAssignment: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClusterLoadAssignment {
-    return {
-      clusterName: isSet(object.clusterName)
-        ? globalThis.String(object.clusterName)
-        : isSet(object.cluster_name)
-        ? globalThis.String(object.cluster_name)
-        : "",
-      endpoints: globalThis.Array.isArray(object?.endpoints)
-        ? object.endpoints.map((e: any) => LocalityLbEndpoints.fromJSON(e))
-        : [],
-      namedEndpoints: isObject(object.namedEndpoints)
-        ? (globalThis.Object.entries(object.namedEndpoints) as [string, any][]).reduce(
-          (acc: { [key: string]: Endpoint }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Endpoint.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.named_endpoints)
-        ? (globalThis.Object.entries(object.named_endpoints) as [string, any][]).reduce(
-          (acc: { [key: string]: Endpoint }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Endpoint.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      policy: isSet(object.policy) ? ClusterLoadAssignment_Policy.fromJSON(object.policy) : undefined,
-    };
-  },
-
   toJSON(message: ClusterLoadAssignment): unknown {
     const obj: any = {};
     if (message.clusterName !== "") {
@@ -393,31 +352,6 @@ export const ClusterLoadAssignment_Policy: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClusterLoadAssignment_Policy {
-    return {
-      dropOverloads: globalThis.Array.isArray(object?.dropOverloads)
-        ? object.dropOverloads.map((e: any) => ClusterLoadAssignment_Policy_DropOverload.fromJSON(e))
-        : globalThis.Array.isArray(object?.drop_overloads)
-        ? object.drop_overloads.map((e: any) => ClusterLoadAssignment_Policy_DropOverload.fromJSON(e))
-        : [],
-      overprovisioningFactor: isSet(object.overprovisioningFactor)
-        ? Number(object.overprovisioningFactor)
-        : isSet(object.overprovisioning_factor)
-        ? Number(object.overprovisioning_factor)
-        : undefined,
-      endpointStaleAfter: isSet(object.endpointStaleAfter)
-        ? Duration.fromJSON(object.endpointStaleAfter)
-        : isSet(object.endpoint_stale_after)
-        ? Duration.fromJSON(object.endpoint_stale_after)
-        : undefined,
-      weightedPriorityHealth: isSet(object.weightedPriorityHealth)
-        ? globalThis.Boolean(object.weightedPriorityHealth)
-        : isSet(object.weighted_priority_health)
-        ? globalThis.Boolean(object.weighted_priority_health)
-        : false,
-    };
-  },
-
   toJSON(message: ClusterLoadAssignment_Policy): unknown {
     const obj: any = {};
     if (message.dropOverloads?.length) {
@@ -512,17 +446,6 @@ export const ClusterLoadAssignment_Policy_DropOverload: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClusterLoadAssignment_Policy_DropOverload {
-    return {
-      category: isSet(object.category) ? globalThis.String(object.category) : "",
-      dropPercentage: isSet(object.dropPercentage)
-        ? FractionalPercent.fromJSON(object.dropPercentage)
-        : isSet(object.drop_percentage)
-        ? FractionalPercent.fromJSON(object.drop_percentage)
-        : undefined,
-    };
-  },
-
   toJSON(message: ClusterLoadAssignment_Policy_DropOverload): unknown {
     const obj: any = {};
     if (message.category !== "") {
@@ -610,13 +533,6 @@ export const ClusterLoadAssignment_NamedEndpointsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClusterLoadAssignment_NamedEndpointsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Endpoint.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: ClusterLoadAssignment_NamedEndpointsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -651,19 +567,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -11,7 +11,7 @@ import { CollectionEntry } from "../../../../xds/core/v3/collection_entry";
 import { Address } from "../../core/v3/address";
 import { Locality, Metadata } from "../../core/v3/base";
 import { ConfigSource } from "../../core/v3/config_source";
-import { HealthStatus, healthStatusFromJSON, healthStatusToJSON } from "../../core/v3/health_check";
+import { HealthStatus, healthStatusToJSON } from "../../core/v3/health_check";
 
 /** Upstream host identifier. */
 export interface Endpoint {
@@ -331,23 +331,6 @@ export const Endpoint: MessageFns<Endpoint, "envoy.config.endpoint.v3.Endpoint">
     }
   },
 
-  fromJSON(object: any): Endpoint {
-    return {
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      healthCheckConfig: isSet(object.healthCheckConfig)
-        ? Endpoint_HealthCheckConfig.fromJSON(object.healthCheckConfig)
-        : isSet(object.health_check_config)
-        ? Endpoint_HealthCheckConfig.fromJSON(object.health_check_config)
-        : undefined,
-      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
-      additionalAddresses: globalThis.Array.isArray(object?.additionalAddresses)
-        ? object.additionalAddresses.map((e: any) => Endpoint_AdditionalAddress.fromJSON(e))
-        : globalThis.Array.isArray(object?.additional_addresses)
-        ? object.additional_addresses.map((e: any) => Endpoint_AdditionalAddress.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Endpoint): unknown {
     const obj: any = {};
     if (message.address !== undefined) {
@@ -466,23 +449,6 @@ export const Endpoint_HealthCheckConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Endpoint_HealthCheckConfig {
-    return {
-      portValue: isSet(object.portValue)
-        ? globalThis.Number(object.portValue)
-        : isSet(object.port_value)
-        ? globalThis.Number(object.port_value)
-        : 0,
-      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      disableActiveHealthCheck: isSet(object.disableActiveHealthCheck)
-        ? globalThis.Boolean(object.disableActiveHealthCheck)
-        : isSet(object.disable_active_health_check)
-        ? globalThis.Boolean(object.disable_active_health_check)
-        : false,
-    };
-  },
-
   toJSON(message: Endpoint_HealthCheckConfig): unknown {
     const obj: any = {};
     if (message.portValue !== 0) {
@@ -563,10 +529,6 @@ export const Endpoint_AdditionalAddress: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Endpoint_AdditionalAddress {
-    return { address: isSet(object.address) ? Address.fromJSON(object.address) : undefined };
   },
 
   toJSON(message: Endpoint_AdditionalAddress): unknown {
@@ -686,28 +648,6 @@ export const LbEndpoint: MessageFns<LbEndpoint, "envoy.config.endpoint.v3.LbEndp
     }
   },
 
-  fromJSON(object: any): LbEndpoint {
-    return {
-      endpoint: isSet(object.endpoint) ? Endpoint.fromJSON(object.endpoint) : undefined,
-      endpointName: isSet(object.endpointName)
-        ? globalThis.String(object.endpointName)
-        : isSet(object.endpoint_name)
-        ? globalThis.String(object.endpoint_name)
-        : undefined,
-      healthStatus: isSet(object.healthStatus)
-        ? healthStatusFromJSON(object.healthStatus)
-        : isSet(object.health_status)
-        ? healthStatusFromJSON(object.health_status)
-        : 0,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      loadBalancingWeight: isSet(object.loadBalancingWeight)
-        ? Number(object.loadBalancingWeight)
-        : isSet(object.load_balancing_weight)
-        ? Number(object.load_balancing_weight)
-        : undefined,
-    };
-  },
-
   toJSON(message: LbEndpoint): unknown {
     const obj: any = {};
     if (message.endpoint !== undefined) {
@@ -793,10 +733,6 @@ export const LbEndpointCollection: MessageFns<LbEndpointCollection, "envoy.confi
     }
   },
 
-  fromJSON(object: any): LbEndpointCollection {
-    return { entries: isSet(object.entries) ? CollectionEntry.fromJSON(object.entries) : undefined };
-  },
-
   toJSON(message: LbEndpointCollection): unknown {
     const obj: any = {};
     if (message.entries !== undefined) {
@@ -876,21 +812,6 @@ export const LedsClusterLocalityConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LedsClusterLocalityConfig {
-    return {
-      ledsConfig: isSet(object.ledsConfig)
-        ? ConfigSource.fromJSON(object.ledsConfig)
-        : isSet(object.leds_config)
-        ? ConfigSource.fromJSON(object.leds_config)
-        : undefined,
-      ledsCollectionName: isSet(object.ledsCollectionName)
-        ? globalThis.String(object.ledsCollectionName)
-        : isSet(object.leds_collection_name)
-        ? globalThis.String(object.leds_collection_name)
-        : "",
-    };
   },
 
   toJSON(message: LedsClusterLocalityConfig): unknown {
@@ -1050,35 +971,6 @@ export const LocalityLbEndpoints: MessageFns<LocalityLbEndpoints, "envoy.config.
     }
   },
 
-  fromJSON(object: any): LocalityLbEndpoints {
-    return {
-      locality: isSet(object.locality) ? Locality.fromJSON(object.locality) : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      lbEndpoints: globalThis.Array.isArray(object?.lbEndpoints)
-        ? object.lbEndpoints.map((e: any) => LbEndpoint.fromJSON(e))
-        : globalThis.Array.isArray(object?.lb_endpoints)
-        ? object.lb_endpoints.map((e: any) => LbEndpoint.fromJSON(e))
-        : [],
-      loadBalancerEndpoints: isSet(object.loadBalancerEndpoints)
-        ? LocalityLbEndpoints_LbEndpointList.fromJSON(object.loadBalancerEndpoints)
-        : isSet(object.load_balancer_endpoints)
-        ? LocalityLbEndpoints_LbEndpointList.fromJSON(object.load_balancer_endpoints)
-        : undefined,
-      ledsClusterLocalityConfig: isSet(object.ledsClusterLocalityConfig)
-        ? LedsClusterLocalityConfig.fromJSON(object.ledsClusterLocalityConfig)
-        : isSet(object.leds_cluster_locality_config)
-        ? LedsClusterLocalityConfig.fromJSON(object.leds_cluster_locality_config)
-        : undefined,
-      loadBalancingWeight: isSet(object.loadBalancingWeight)
-        ? Number(object.loadBalancingWeight)
-        : isSet(object.load_balancing_weight)
-        ? Number(object.load_balancing_weight)
-        : undefined,
-      priority: isSet(object.priority) ? globalThis.Number(object.priority) : 0,
-      proximity: isSet(object.proximity) ? Number(object.proximity) : undefined,
-    };
-  },
-
   toJSON(message: LocalityLbEndpoints): unknown {
     const obj: any = {};
     if (message.locality !== undefined) {
@@ -1185,16 +1077,6 @@ export const LocalityLbEndpoints_LbEndpointList: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalityLbEndpoints_LbEndpointList {
-    return {
-      lbEndpoints: globalThis.Array.isArray(object?.lbEndpoints)
-        ? object.lbEndpoints.map((e: any) => LbEndpoint.fromJSON(e))
-        : globalThis.Array.isArray(object?.lb_endpoints)
-        ? object.lb_endpoints.map((e: any) => LbEndpoint.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: LocalityLbEndpoints_LbEndpointList): unknown {
     const obj: any = {};
     if (message.lbEndpoints?.length) {
@@ -1221,15 +1103,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

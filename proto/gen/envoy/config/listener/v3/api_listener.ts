@@ -74,16 +74,6 @@ export const ApiListener: MessageFns<ApiListener, "envoy.config.listener.v3.ApiL
     }
   },
 
-  fromJSON(object: any): ApiListener {
-    return {
-      apiListener: isSet(object.apiListener)
-        ? Any.fromJSON(object.apiListener)
-        : isSet(object.api_listener)
-        ? Any.fromJSON(object.api_listener)
-        : undefined,
-    };
-  },
-
   toJSON(message: ApiListener): unknown {
     const obj: any = {};
     if (message.apiListener !== undefined) {
@@ -112,15 +102,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -12,7 +12,7 @@ import { CollectionEntry } from "../../../../xds/core/v3/collection_entry";
 import { Matcher } from "../../../../xds/type/matcher/v3/matcher";
 import { AccessLog } from "../../accesslog/v3/accesslog";
 import { Address, TcpKeepalive } from "../../core/v3/address";
-import { Metadata, TrafficDirection, trafficDirectionFromJSON, trafficDirectionToJSON } from "../../core/v3/base";
+import { Metadata, TrafficDirection, trafficDirectionToJSON } from "../../core/v3/base";
 import { ConfigSource } from "../../core/v3/config_source";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { SocketOption, SocketOptionsOverride } from "../../core/v3/socket_option";
@@ -437,19 +437,6 @@ export enum Listener_DrainType {
   MODIFY_ONLY = 1,
 }
 
-export function listener_DrainTypeFromJSON(object: any): Listener_DrainType {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return Listener_DrainType.DEFAULT;
-    case 1:
-    case "MODIFY_ONLY":
-      return Listener_DrainType.MODIFY_ONLY;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Listener_DrainType");
-  }
-}
-
 export function listener_DrainTypeToJSON(object: Listener_DrainType): string {
   switch (object) {
     case Listener_DrainType.DEFAULT:
@@ -615,22 +602,6 @@ export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.list
     }
   },
 
-  fromJSON(object: any): AdditionalAddress {
-    return {
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      socketOptions: isSet(object.socketOptions)
-        ? SocketOptionsOverride.fromJSON(object.socketOptions)
-        : isSet(object.socket_options)
-        ? SocketOptionsOverride.fromJSON(object.socket_options)
-        : undefined,
-      tcpKeepalive: isSet(object.tcpKeepalive)
-        ? TcpKeepalive.fromJSON(object.tcpKeepalive)
-        : isSet(object.tcp_keepalive)
-        ? TcpKeepalive.fromJSON(object.tcp_keepalive)
-        : undefined,
-    };
-  },
-
   toJSON(message: AdditionalAddress): unknown {
     const obj: any = {};
     if (message.address !== undefined) {
@@ -708,14 +679,6 @@ export const ListenerCollection: MessageFns<ListenerCollection, "envoy.config.li
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListenerCollection {
-    return {
-      entries: globalThis.Array.isArray(object?.entries)
-        ? object.entries.map((e: any) => CollectionEntry.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: ListenerCollection): unknown {
@@ -1193,166 +1156,6 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     }
   },
 
-  fromJSON(object: any): Listener {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      additionalAddresses: globalThis.Array.isArray(object?.additionalAddresses)
-        ? object.additionalAddresses.map((e: any) => AdditionalAddress.fromJSON(e))
-        : globalThis.Array.isArray(object?.additional_addresses)
-        ? object.additional_addresses.map((e: any) => AdditionalAddress.fromJSON(e))
-        : [],
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      filterChains: globalThis.Array.isArray(object?.filterChains)
-        ? object.filterChains.map((e: any) => FilterChain.fromJSON(e))
-        : globalThis.Array.isArray(object?.filter_chains)
-        ? object.filter_chains.map((e: any) => FilterChain.fromJSON(e))
-        : [],
-      fcdsConfig: isSet(object.fcdsConfig)
-        ? Listener_FcdsConfig.fromJSON(object.fcdsConfig)
-        : isSet(object.fcds_config)
-        ? Listener_FcdsConfig.fromJSON(object.fcds_config)
-        : undefined,
-      filterChainMatcher: isSet(object.filterChainMatcher)
-        ? Matcher.fromJSON(object.filterChainMatcher)
-        : isSet(object.filter_chain_matcher)
-        ? Matcher.fromJSON(object.filter_chain_matcher)
-        : undefined,
-      useOriginalDst: isSet(object.useOriginalDst)
-        ? Boolean(object.useOriginalDst)
-        : isSet(object.use_original_dst)
-        ? Boolean(object.use_original_dst)
-        : undefined,
-      defaultFilterChain: isSet(object.defaultFilterChain)
-        ? FilterChain.fromJSON(object.defaultFilterChain)
-        : isSet(object.default_filter_chain)
-        ? FilterChain.fromJSON(object.default_filter_chain)
-        : undefined,
-      perConnectionBufferLimitBytes: isSet(object.perConnectionBufferLimitBytes)
-        ? Number(object.perConnectionBufferLimitBytes)
-        : isSet(object.per_connection_buffer_limit_bytes)
-        ? Number(object.per_connection_buffer_limit_bytes)
-        : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      deprecatedV1: isSet(object.deprecatedV1)
-        ? Listener_DeprecatedV1.fromJSON(object.deprecatedV1)
-        : isSet(object.deprecated_v1)
-        ? Listener_DeprecatedV1.fromJSON(object.deprecated_v1)
-        : undefined,
-      drainType: isSet(object.drainType)
-        ? listener_DrainTypeFromJSON(object.drainType)
-        : isSet(object.drain_type)
-        ? listener_DrainTypeFromJSON(object.drain_type)
-        : 0,
-      listenerFilters: globalThis.Array.isArray(object?.listenerFilters)
-        ? object.listenerFilters.map((e: any) => ListenerFilter.fromJSON(e))
-        : globalThis.Array.isArray(object?.listener_filters)
-        ? object.listener_filters.map((e: any) => ListenerFilter.fromJSON(e))
-        : [],
-      listenerFiltersTimeout: isSet(object.listenerFiltersTimeout)
-        ? Duration.fromJSON(object.listenerFiltersTimeout)
-        : isSet(object.listener_filters_timeout)
-        ? Duration.fromJSON(object.listener_filters_timeout)
-        : undefined,
-      continueOnListenerFiltersTimeout: isSet(object.continueOnListenerFiltersTimeout)
-        ? globalThis.Boolean(object.continueOnListenerFiltersTimeout)
-        : isSet(object.continue_on_listener_filters_timeout)
-        ? globalThis.Boolean(object.continue_on_listener_filters_timeout)
-        : false,
-      transparent: isSet(object.transparent) ? Boolean(object.transparent) : undefined,
-      freebind: isSet(object.freebind) ? Boolean(object.freebind) : undefined,
-      socketOptions: globalThis.Array.isArray(object?.socketOptions)
-        ? object.socketOptions.map((e: any) => SocketOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.socket_options)
-        ? object.socket_options.map((e: any) => SocketOption.fromJSON(e))
-        : [],
-      tcpFastOpenQueueLength: isSet(object.tcpFastOpenQueueLength)
-        ? Number(object.tcpFastOpenQueueLength)
-        : isSet(object.tcp_fast_open_queue_length)
-        ? Number(object.tcp_fast_open_queue_length)
-        : undefined,
-      trafficDirection: isSet(object.trafficDirection)
-        ? trafficDirectionFromJSON(object.trafficDirection)
-        : isSet(object.traffic_direction)
-        ? trafficDirectionFromJSON(object.traffic_direction)
-        : 0,
-      udpListenerConfig: isSet(object.udpListenerConfig)
-        ? UdpListenerConfig.fromJSON(object.udpListenerConfig)
-        : isSet(object.udp_listener_config)
-        ? UdpListenerConfig.fromJSON(object.udp_listener_config)
-        : undefined,
-      apiListener: isSet(object.apiListener)
-        ? ApiListener.fromJSON(object.apiListener)
-        : isSet(object.api_listener)
-        ? ApiListener.fromJSON(object.api_listener)
-        : undefined,
-      connectionBalanceConfig: isSet(object.connectionBalanceConfig)
-        ? Listener_ConnectionBalanceConfig.fromJSON(object.connectionBalanceConfig)
-        : isSet(object.connection_balance_config)
-        ? Listener_ConnectionBalanceConfig.fromJSON(object.connection_balance_config)
-        : undefined,
-      reusePort: isSet(object.reusePort)
-        ? globalThis.Boolean(object.reusePort)
-        : isSet(object.reuse_port)
-        ? globalThis.Boolean(object.reuse_port)
-        : false,
-      enableReusePort: isSet(object.enableReusePort)
-        ? Boolean(object.enableReusePort)
-        : isSet(object.enable_reuse_port)
-        ? Boolean(object.enable_reuse_port)
-        : undefined,
-      accessLog: globalThis.Array.isArray(object?.accessLog)
-        ? object.accessLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.access_log)
-        ? object.access_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      tcpBacklogSize: isSet(object.tcpBacklogSize)
-        ? Number(object.tcpBacklogSize)
-        : isSet(object.tcp_backlog_size)
-        ? Number(object.tcp_backlog_size)
-        : undefined,
-      maxConnectionsToAcceptPerSocketEvent: isSet(object.maxConnectionsToAcceptPerSocketEvent)
-        ? Number(object.maxConnectionsToAcceptPerSocketEvent)
-        : isSet(object.max_connections_to_accept_per_socket_event)
-        ? Number(object.max_connections_to_accept_per_socket_event)
-        : undefined,
-      bindToPort: isSet(object.bindToPort)
-        ? Boolean(object.bindToPort)
-        : isSet(object.bind_to_port)
-        ? Boolean(object.bind_to_port)
-        : undefined,
-      internalListener: isSet(object.internalListener)
-        ? Listener_InternalListenerConfig.fromJSON(object.internalListener)
-        : isSet(object.internal_listener)
-        ? Listener_InternalListenerConfig.fromJSON(object.internal_listener)
-        : undefined,
-      enableMptcp: isSet(object.enableMptcp)
-        ? globalThis.Boolean(object.enableMptcp)
-        : isSet(object.enable_mptcp)
-        ? globalThis.Boolean(object.enable_mptcp)
-        : false,
-      ignoreGlobalConnLimit: isSet(object.ignoreGlobalConnLimit)
-        ? globalThis.Boolean(object.ignoreGlobalConnLimit)
-        : isSet(object.ignore_global_conn_limit)
-        ? globalThis.Boolean(object.ignore_global_conn_limit)
-        : false,
-      bypassOverloadManager: isSet(object.bypassOverloadManager)
-        ? globalThis.Boolean(object.bypassOverloadManager)
-        : isSet(object.bypass_overload_manager)
-        ? globalThis.Boolean(object.bypass_overload_manager)
-        : false,
-      tcpKeepalive: isSet(object.tcpKeepalive)
-        ? TcpKeepalive.fromJSON(object.tcpKeepalive)
-        : isSet(object.tcp_keepalive)
-        ? TcpKeepalive.fromJSON(object.tcp_keepalive)
-        : undefined,
-    };
-  },
-
   toJSON(message: Listener): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1583,16 +1386,6 @@ export const Listener_DeprecatedV1: MessageFns<
     }
   },
 
-  fromJSON(object: any): Listener_DeprecatedV1 {
-    return {
-      bindToPort: isSet(object.bindToPort)
-        ? Boolean(object.bindToPort)
-        : isSet(object.bind_to_port)
-        ? Boolean(object.bind_to_port)
-        : undefined,
-    };
-  },
-
   toJSON(message: Listener_DeprecatedV1): unknown {
     const obj: any = {};
     if (message.bindToPort !== undefined) {
@@ -1672,21 +1465,6 @@ export const Listener_ConnectionBalanceConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Listener_ConnectionBalanceConfig {
-    return {
-      exactBalance: isSet(object.exactBalance)
-        ? Listener_ConnectionBalanceConfig_ExactBalance.fromJSON(object.exactBalance)
-        : isSet(object.exact_balance)
-        ? Listener_ConnectionBalanceConfig_ExactBalance.fromJSON(object.exact_balance)
-        : undefined,
-      extendBalance: isSet(object.extendBalance)
-        ? TypedExtensionConfig.fromJSON(object.extendBalance)
-        : isSet(object.extend_balance)
-        ? TypedExtensionConfig.fromJSON(object.extend_balance)
-        : undefined,
-    };
-  },
-
   toJSON(message: Listener_ConnectionBalanceConfig): unknown {
     const obj: any = {};
     if (message.exactBalance !== undefined) {
@@ -1752,10 +1530,6 @@ export const Listener_ConnectionBalanceConfig_ExactBalance: MessageFns<
     }
   },
 
-  fromJSON(_: any): Listener_ConnectionBalanceConfig_ExactBalance {
-    return {};
-  },
-
   toJSON(_: Listener_ConnectionBalanceConfig_ExactBalance): unknown {
     const obj: any = {};
     return obj;
@@ -1811,10 +1585,6 @@ export const Listener_InternalListenerConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): Listener_InternalListenerConfig {
-    return {};
   },
 
   toJSON(_: Listener_InternalListenerConfig): unknown {
@@ -1889,17 +1659,6 @@ export const Listener_FcdsConfig: MessageFns<Listener_FcdsConfig, "envoy.config.
     }
   },
 
-  fromJSON(object: any): Listener_FcdsConfig {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      configSource: isSet(object.configSource)
-        ? ConfigSource.fromJSON(object.configSource)
-        : isSet(object.config_source)
-        ? ConfigSource.fromJSON(object.config_source)
-        : undefined,
-    };
-  },
-
   toJSON(message: Listener_FcdsConfig): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1960,10 +1719,6 @@ export const ListenerManager: MessageFns<ListenerManager, "envoy.config.listener
     }
   },
 
-  fromJSON(_: any): ListenerManager {
-    return {};
-  },
-
   toJSON(_: ListenerManager): unknown {
     const obj: any = {};
     return obj;
@@ -2017,10 +1772,6 @@ export const ValidationListenerManager: MessageFns<
     }
   },
 
-  fromJSON(_: any): ValidationListenerManager {
-    return {};
-  },
-
   toJSON(_: ValidationListenerManager): unknown {
     const obj: any = {};
     return obj;
@@ -2071,10 +1822,6 @@ export const ApiListenerManager: MessageFns<ApiListenerManager, "envoy.config.li
     }
   },
 
-  fromJSON(_: any): ApiListenerManager {
-    return {};
-  },
-
   toJSON(_: ApiListenerManager): unknown {
     const obj: any = {};
     return obj;
@@ -2097,15 +1844,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -186,24 +186,6 @@ export enum FilterChainMatch_ConnectionSourceType {
   EXTERNAL = 2,
 }
 
-export function filterChainMatch_ConnectionSourceTypeFromJSON(object: any): FilterChainMatch_ConnectionSourceType {
-  switch (object) {
-    case 0:
-    case "ANY":
-      return FilterChainMatch_ConnectionSourceType.ANY;
-    case 1:
-    case "SAME_IP_OR_LOOPBACK":
-      return FilterChainMatch_ConnectionSourceType.SAME_IP_OR_LOOPBACK;
-    case 2:
-    case "EXTERNAL":
-      return FilterChainMatch_ConnectionSourceType.EXTERNAL;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum FilterChainMatch_ConnectionSourceType",
-      );
-  }
-}
-
 export function filterChainMatch_ConnectionSourceTypeToJSON(object: FilterChainMatch_ConnectionSourceType): string {
   switch (object) {
     case FilterChainMatch_ConnectionSourceType.ANY:
@@ -455,22 +437,6 @@ export const Filter: MessageFns<Filter, "envoy.config.listener.v3.Filter"> = {
     }
   },
 
-  fromJSON(object: any): Filter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-      configDiscovery: isSet(object.configDiscovery)
-        ? ExtensionConfigSource.fromJSON(object.configDiscovery)
-        : isSet(object.config_discovery)
-        ? ExtensionConfigSource.fromJSON(object.config_discovery)
-        : undefined,
-    };
-  },
-
   toJSON(message: Filter): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -680,66 +646,6 @@ export const FilterChainMatch: MessageFns<FilterChainMatch, "envoy.config.listen
     }
   },
 
-  fromJSON(object: any): FilterChainMatch {
-    return {
-      destinationPort: isSet(object.destinationPort)
-        ? Number(object.destinationPort)
-        : isSet(object.destination_port)
-        ? Number(object.destination_port)
-        : undefined,
-      prefixRanges: globalThis.Array.isArray(object?.prefixRanges)
-        ? object.prefixRanges.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.prefix_ranges)
-        ? object.prefix_ranges.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-      addressSuffix: isSet(object.addressSuffix)
-        ? globalThis.String(object.addressSuffix)
-        : isSet(object.address_suffix)
-        ? globalThis.String(object.address_suffix)
-        : "",
-      suffixLen: isSet(object.suffixLen)
-        ? Number(object.suffixLen)
-        : isSet(object.suffix_len)
-        ? Number(object.suffix_len)
-        : undefined,
-      directSourcePrefixRanges: globalThis.Array.isArray(object?.directSourcePrefixRanges)
-        ? object.directSourcePrefixRanges.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.direct_source_prefix_ranges)
-        ? object.direct_source_prefix_ranges.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-      sourceType: isSet(object.sourceType)
-        ? filterChainMatch_ConnectionSourceTypeFromJSON(object.sourceType)
-        : isSet(object.source_type)
-        ? filterChainMatch_ConnectionSourceTypeFromJSON(object.source_type)
-        : 0,
-      sourcePrefixRanges: globalThis.Array.isArray(object?.sourcePrefixRanges)
-        ? object.sourcePrefixRanges.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.source_prefix_ranges)
-        ? object.source_prefix_ranges.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-      sourcePorts: globalThis.Array.isArray(object?.sourcePorts)
-        ? object.sourcePorts.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.source_ports)
-        ? object.source_ports.map((e: any) => globalThis.Number(e))
-        : [],
-      serverNames: globalThis.Array.isArray(object?.serverNames)
-        ? object.serverNames.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.server_names)
-        ? object.server_names.map((e: any) => globalThis.String(e))
-        : [],
-      transportProtocol: isSet(object.transportProtocol)
-        ? globalThis.String(object.transportProtocol)
-        : isSet(object.transport_protocol)
-        ? globalThis.String(object.transport_protocol)
-        : "",
-      applicationProtocols: globalThis.Array.isArray(object?.applicationProtocols)
-        ? object.applicationProtocols.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.application_protocols)
-        ? object.application_protocols.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: FilterChainMatch): unknown {
     const obj: any = {};
     if (message.destinationPort !== undefined) {
@@ -919,34 +825,6 @@ export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.Filt
     }
   },
 
-  fromJSON(object: any): FilterChain {
-    return {
-      filterChainMatch: isSet(object.filterChainMatch)
-        ? FilterChainMatch.fromJSON(object.filterChainMatch)
-        : isSet(object.filter_chain_match)
-        ? FilterChainMatch.fromJSON(object.filter_chain_match)
-        : undefined,
-      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => Filter.fromJSON(e)) : [],
-      useProxyProto: isSet(object.useProxyProto)
-        ? Boolean(object.useProxyProto)
-        : isSet(object.use_proxy_proto)
-        ? Boolean(object.use_proxy_proto)
-        : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      transportSocket: isSet(object.transportSocket)
-        ? TransportSocket.fromJSON(object.transportSocket)
-        : isSet(object.transport_socket)
-        ? TransportSocket.fromJSON(object.transport_socket)
-        : undefined,
-      transportSocketConnectTimeout: isSet(object.transportSocketConnectTimeout)
-        ? Duration.fromJSON(object.transportSocketConnectTimeout)
-        : isSet(object.transport_socket_connect_timeout)
-        ? Duration.fromJSON(object.transport_socket_connect_timeout)
-        : undefined,
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
-  },
-
   toJSON(message: FilterChain): unknown {
     const obj: any = {};
     if (message.filterChainMatch !== undefined) {
@@ -1098,36 +976,6 @@ export const ListenerFilterChainMatchPredicate: MessageFns<
     }
   },
 
-  fromJSON(object: any): ListenerFilterChainMatchPredicate {
-    return {
-      orMatch: isSet(object.orMatch)
-        ? ListenerFilterChainMatchPredicate_MatchSet.fromJSON(object.orMatch)
-        : isSet(object.or_match)
-        ? ListenerFilterChainMatchPredicate_MatchSet.fromJSON(object.or_match)
-        : undefined,
-      andMatch: isSet(object.andMatch)
-        ? ListenerFilterChainMatchPredicate_MatchSet.fromJSON(object.andMatch)
-        : isSet(object.and_match)
-        ? ListenerFilterChainMatchPredicate_MatchSet.fromJSON(object.and_match)
-        : undefined,
-      notMatch: isSet(object.notMatch)
-        ? ListenerFilterChainMatchPredicate.fromJSON(object.notMatch)
-        : isSet(object.not_match)
-        ? ListenerFilterChainMatchPredicate.fromJSON(object.not_match)
-        : undefined,
-      anyMatch: isSet(object.anyMatch)
-        ? globalThis.Boolean(object.anyMatch)
-        : isSet(object.any_match)
-        ? globalThis.Boolean(object.any_match)
-        : undefined,
-      destinationPortRange: isSet(object.destinationPortRange)
-        ? Int32Range.fromJSON(object.destinationPortRange)
-        : isSet(object.destination_port_range)
-        ? Int32Range.fromJSON(object.destination_port_range)
-        : undefined,
-    };
-  },
-
   toJSON(message: ListenerFilterChainMatchPredicate): unknown {
     const obj: any = {};
     if (message.orMatch !== undefined) {
@@ -1218,14 +1066,6 @@ export const ListenerFilterChainMatchPredicate_MatchSet: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListenerFilterChainMatchPredicate_MatchSet {
-    return {
-      rules: globalThis.Array.isArray(object?.rules)
-        ? object.rules.map((e: any) => ListenerFilterChainMatchPredicate.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: ListenerFilterChainMatchPredicate_MatchSet): unknown {
@@ -1328,27 +1168,6 @@ export const ListenerFilter: MessageFns<ListenerFilter, "envoy.config.listener.v
     }
   },
 
-  fromJSON(object: any): ListenerFilter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-      configDiscovery: isSet(object.configDiscovery)
-        ? ExtensionConfigSource.fromJSON(object.configDiscovery)
-        : isSet(object.config_discovery)
-        ? ExtensionConfigSource.fromJSON(object.config_discovery)
-        : undefined,
-      filterDisabled: isSet(object.filterDisabled)
-        ? ListenerFilterChainMatchPredicate.fromJSON(object.filterDisabled)
-        : isSet(object.filter_disabled)
-        ? ListenerFilterChainMatchPredicate.fromJSON(object.filter_disabled)
-        : undefined,
-    };
-  },
-
   toJSON(message: ListenerFilter): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1393,15 +1212,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

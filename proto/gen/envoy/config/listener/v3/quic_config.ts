@@ -332,77 +332,6 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
   },
 
-  fromJSON(object: any): QuicProtocolOptions {
-    return {
-      quicProtocolOptions: isSet(object.quicProtocolOptions)
-        ? QuicProtocolOptions1.fromJSON(object.quicProtocolOptions)
-        : isSet(object.quic_protocol_options)
-        ? QuicProtocolOptions1.fromJSON(object.quic_protocol_options)
-        : undefined,
-      idleTimeout: isSet(object.idleTimeout)
-        ? Duration.fromJSON(object.idleTimeout)
-        : isSet(object.idle_timeout)
-        ? Duration.fromJSON(object.idle_timeout)
-        : undefined,
-      cryptoHandshakeTimeout: isSet(object.cryptoHandshakeTimeout)
-        ? Duration.fromJSON(object.cryptoHandshakeTimeout)
-        : isSet(object.crypto_handshake_timeout)
-        ? Duration.fromJSON(object.crypto_handshake_timeout)
-        : undefined,
-      enabled: isSet(object.enabled) ? RuntimeFeatureFlag.fromJSON(object.enabled) : undefined,
-      packetsToReadToConnectionCountRatio: isSet(object.packetsToReadToConnectionCountRatio)
-        ? Number(object.packetsToReadToConnectionCountRatio)
-        : isSet(object.packets_to_read_to_connection_count_ratio)
-        ? Number(object.packets_to_read_to_connection_count_ratio)
-        : undefined,
-      cryptoStreamConfig: isSet(object.cryptoStreamConfig)
-        ? TypedExtensionConfig.fromJSON(object.cryptoStreamConfig)
-        : isSet(object.crypto_stream_config)
-        ? TypedExtensionConfig.fromJSON(object.crypto_stream_config)
-        : undefined,
-      proofSourceConfig: isSet(object.proofSourceConfig)
-        ? TypedExtensionConfig.fromJSON(object.proofSourceConfig)
-        : isSet(object.proof_source_config)
-        ? TypedExtensionConfig.fromJSON(object.proof_source_config)
-        : undefined,
-      connectionIdGeneratorConfig: isSet(object.connectionIdGeneratorConfig)
-        ? TypedExtensionConfig.fromJSON(object.connectionIdGeneratorConfig)
-        : isSet(object.connection_id_generator_config)
-        ? TypedExtensionConfig.fromJSON(object.connection_id_generator_config)
-        : undefined,
-      serverPreferredAddressConfig: isSet(object.serverPreferredAddressConfig)
-        ? TypedExtensionConfig.fromJSON(object.serverPreferredAddressConfig)
-        : isSet(object.server_preferred_address_config)
-        ? TypedExtensionConfig.fromJSON(object.server_preferred_address_config)
-        : undefined,
-      sendDisableActiveMigration: isSet(object.sendDisableActiveMigration)
-        ? Boolean(object.sendDisableActiveMigration)
-        : isSet(object.send_disable_active_migration)
-        ? Boolean(object.send_disable_active_migration)
-        : undefined,
-      connectionDebugVisitorConfig: isSet(object.connectionDebugVisitorConfig)
-        ? TypedExtensionConfig.fromJSON(object.connectionDebugVisitorConfig)
-        : isSet(object.connection_debug_visitor_config)
-        ? TypedExtensionConfig.fromJSON(object.connection_debug_visitor_config)
-        : undefined,
-      saveCmsgConfig: globalThis.Array.isArray(object?.saveCmsgConfig)
-        ? object.saveCmsgConfig.map((e: any) => SocketCmsgHeaders.fromJSON(e))
-        : globalThis.Array.isArray(object?.save_cmsg_config)
-        ? object.save_cmsg_config.map((e: any) => SocketCmsgHeaders.fromJSON(e))
-        : [],
-      rejectNewConnections: isSet(object.rejectNewConnections)
-        ? globalThis.Boolean(object.rejectNewConnections)
-        : isSet(object.reject_new_connections)
-        ? globalThis.Boolean(object.reject_new_connections)
-        : false,
-      maxSessionsPerEventLoop: isSet(object.maxSessionsPerEventLoop)
-        ? Number(object.maxSessionsPerEventLoop)
-        : isSet(object.max_sessions_per_event_loop)
-        ? Number(object.max_sessions_per_event_loop)
-        : undefined,
-    };
-  },
-
   toJSON(message: QuicProtocolOptions): unknown {
     const obj: any = {};
     if (message.quicProtocolOptions !== undefined) {
@@ -503,15 +432,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -111,26 +111,6 @@ export const UdpListenerConfig: MessageFns<UdpListenerConfig, "envoy.config.list
     }
   },
 
-  fromJSON(object: any): UdpListenerConfig {
-    return {
-      downstreamSocketConfig: isSet(object.downstreamSocketConfig)
-        ? UdpSocketConfig.fromJSON(object.downstreamSocketConfig)
-        : isSet(object.downstream_socket_config)
-        ? UdpSocketConfig.fromJSON(object.downstream_socket_config)
-        : undefined,
-      quicOptions: isSet(object.quicOptions)
-        ? QuicProtocolOptions.fromJSON(object.quicOptions)
-        : isSet(object.quic_options)
-        ? QuicProtocolOptions.fromJSON(object.quic_options)
-        : undefined,
-      udpPacketPacketWriterConfig: isSet(object.udpPacketPacketWriterConfig)
-        ? TypedExtensionConfig.fromJSON(object.udpPacketPacketWriterConfig)
-        : isSet(object.udp_packet_packet_writer_config)
-        ? TypedExtensionConfig.fromJSON(object.udp_packet_packet_writer_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: UdpListenerConfig): unknown {
     const obj: any = {};
     if (message.downstreamSocketConfig !== undefined) {
@@ -204,10 +184,6 @@ export const ActiveRawUdpListenerConfig: MessageFns<
     }
   },
 
-  fromJSON(_: any): ActiveRawUdpListenerConfig {
-    return {};
-  },
-
   toJSON(_: ActiveRawUdpListenerConfig): unknown {
     const obj: any = {};
     return obj;
@@ -230,15 +206,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

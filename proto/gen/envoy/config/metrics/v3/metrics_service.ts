@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { BoolValue } from "../../../../google/protobuf/wrappers";
-import { ApiVersion, apiVersionFromJSON, apiVersionToJSON } from "../../core/v3/config_source";
+import { ApiVersion, apiVersionToJSON } from "../../core/v3/config_source";
 import { GrpcService } from "../../core/v3/grpc_service";
 
 /** HistogramEmitMode is used to configure which metric types should be emitted for histograms. */
@@ -18,22 +18,6 @@ export enum HistogramEmitMode {
   SUMMARY = 1,
   /** HISTOGRAM - Emit only Histogram metric types. */
   HISTOGRAM = 2,
-}
-
-export function histogramEmitModeFromJSON(object: any): HistogramEmitMode {
-  switch (object) {
-    case 0:
-    case "SUMMARY_AND_HISTOGRAM":
-      return HistogramEmitMode.SUMMARY_AND_HISTOGRAM;
-    case 1:
-    case "SUMMARY":
-      return HistogramEmitMode.SUMMARY;
-    case 2:
-    case "HISTOGRAM":
-      return HistogramEmitMode.HISTOGRAM;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum HistogramEmitMode");
-  }
 }
 
 export function histogramEmitModeToJSON(object: HistogramEmitMode): string {
@@ -212,41 +196,6 @@ export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.confi
     }
   },
 
-  fromJSON(object: any): MetricsServiceConfig {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      transportApiVersion: isSet(object.transportApiVersion)
-        ? apiVersionFromJSON(object.transportApiVersion)
-        : isSet(object.transport_api_version)
-        ? apiVersionFromJSON(object.transport_api_version)
-        : 0,
-      reportCountersAsDeltas: isSet(object.reportCountersAsDeltas)
-        ? Boolean(object.reportCountersAsDeltas)
-        : isSet(object.report_counters_as_deltas)
-        ? Boolean(object.report_counters_as_deltas)
-        : undefined,
-      emitTagsAsLabels: isSet(object.emitTagsAsLabels)
-        ? globalThis.Boolean(object.emitTagsAsLabels)
-        : isSet(object.emit_tags_as_labels)
-        ? globalThis.Boolean(object.emit_tags_as_labels)
-        : false,
-      histogramEmitMode: isSet(object.histogramEmitMode)
-        ? histogramEmitModeFromJSON(object.histogramEmitMode)
-        : isSet(object.histogram_emit_mode)
-        ? histogramEmitModeFromJSON(object.histogram_emit_mode)
-        : 0,
-      batchSize: isSet(object.batchSize)
-        ? globalThis.Number(object.batchSize)
-        : isSet(object.batch_size)
-        ? globalThis.Number(object.batch_size)
-        : 0,
-    };
-  },
-
   toJSON(message: MetricsServiceConfig): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -295,15 +244,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -393,17 +393,6 @@ export const StatsSink: MessageFns<StatsSink, "envoy.config.metrics.v3.StatsSink
     }
   },
 
-  fromJSON(object: any): StatsSink {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: StatsSink): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -508,31 +497,6 @@ export const StatsConfig: MessageFns<StatsConfig, "envoy.config.metrics.v3.Stats
     }
   },
 
-  fromJSON(object: any): StatsConfig {
-    return {
-      statsTags: globalThis.Array.isArray(object?.statsTags)
-        ? object.statsTags.map((e: any) => TagSpecifier.fromJSON(e))
-        : globalThis.Array.isArray(object?.stats_tags)
-        ? object.stats_tags.map((e: any) => TagSpecifier.fromJSON(e))
-        : [],
-      useAllDefaultTags: isSet(object.useAllDefaultTags)
-        ? Boolean(object.useAllDefaultTags)
-        : isSet(object.use_all_default_tags)
-        ? Boolean(object.use_all_default_tags)
-        : undefined,
-      statsMatcher: isSet(object.statsMatcher)
-        ? StatsMatcher.fromJSON(object.statsMatcher)
-        : isSet(object.stats_matcher)
-        ? StatsMatcher.fromJSON(object.stats_matcher)
-        : undefined,
-      histogramBucketSettings: globalThis.Array.isArray(object?.histogramBucketSettings)
-        ? object.histogramBucketSettings.map((e: any) => HistogramBucketSettings.fromJSON(e))
-        : globalThis.Array.isArray(object?.histogram_bucket_settings)
-        ? object.histogram_bucket_settings.map((e: any) => HistogramBucketSettings.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: StatsConfig): unknown {
     const obj: any = {};
     if (message.statsTags?.length) {
@@ -635,26 +599,6 @@ export const StatsMatcher: MessageFns<StatsMatcher, "envoy.config.metrics.v3.Sta
     }
   },
 
-  fromJSON(object: any): StatsMatcher {
-    return {
-      rejectAll: isSet(object.rejectAll)
-        ? globalThis.Boolean(object.rejectAll)
-        : isSet(object.reject_all)
-        ? globalThis.Boolean(object.reject_all)
-        : undefined,
-      exclusionList: isSet(object.exclusionList)
-        ? ListStringMatcher.fromJSON(object.exclusionList)
-        : isSet(object.exclusion_list)
-        ? ListStringMatcher.fromJSON(object.exclusion_list)
-        : undefined,
-      inclusionList: isSet(object.inclusionList)
-        ? ListStringMatcher.fromJSON(object.inclusionList)
-        : isSet(object.inclusion_list)
-        ? ListStringMatcher.fromJSON(object.inclusion_list)
-        : undefined,
-    };
-  },
-
   toJSON(message: StatsMatcher): unknown {
     const obj: any = {};
     if (message.rejectAll !== undefined) {
@@ -752,22 +696,6 @@ export const TagSpecifier: MessageFns<TagSpecifier, "envoy.config.metrics.v3.Tag
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TagSpecifier {
-    return {
-      tagName: isSet(object.tagName)
-        ? globalThis.String(object.tagName)
-        : isSet(object.tag_name)
-        ? globalThis.String(object.tag_name)
-        : "",
-      regex: isSet(object.regex) ? globalThis.String(object.regex) : undefined,
-      fixedValue: isSet(object.fixedValue)
-        ? globalThis.String(object.fixedValue)
-        : isSet(object.fixed_value)
-        ? globalThis.String(object.fixed_value)
-        : undefined,
-    };
   },
 
   toJSON(message: TagSpecifier): unknown {
@@ -878,14 +806,6 @@ export const HistogramBucketSettings: MessageFns<
     }
   },
 
-  fromJSON(object: any): HistogramBucketSettings {
-    return {
-      match: isSet(object.match) ? StringMatcher.fromJSON(object.match) : undefined,
-      buckets: globalThis.Array.isArray(object?.buckets) ? object.buckets.map((e: any) => globalThis.Number(e)) : [],
-      bins: isSet(object.bins) ? Number(object.bins) : undefined,
-    };
-  },
-
   toJSON(message: HistogramBucketSettings): unknown {
     const obj: any = {};
     if (message.match !== undefined) {
@@ -981,18 +901,6 @@ export const StatsdSink: MessageFns<StatsdSink, "envoy.config.metrics.v3.StatsdS
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StatsdSink {
-    return {
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      tcpClusterName: isSet(object.tcpClusterName)
-        ? globalThis.String(object.tcpClusterName)
-        : isSet(object.tcp_cluster_name)
-        ? globalThis.String(object.tcp_cluster_name)
-        : undefined,
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
-    };
   },
 
   toJSON(message: StatsdSink): unknown {
@@ -1092,18 +1000,6 @@ export const DogStatsdSink: MessageFns<DogStatsdSink, "envoy.config.metrics.v3.D
     }
   },
 
-  fromJSON(object: any): DogStatsdSink {
-    return {
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
-      maxBytesPerDatagram: isSet(object.maxBytesPerDatagram)
-        ? Number(object.maxBytesPerDatagram)
-        : isSet(object.max_bytes_per_datagram)
-        ? Number(object.max_bytes_per_datagram)
-        : undefined,
-    };
-  },
-
   toJSON(message: DogStatsdSink): unknown {
     const obj: any = {};
     if (message.address !== undefined) {
@@ -1179,16 +1075,6 @@ export const HystrixSink: MessageFns<HystrixSink, "envoy.config.metrics.v3.Hystr
     }
   },
 
-  fromJSON(object: any): HystrixSink {
-    return {
-      numBuckets: isSet(object.numBuckets)
-        ? globalThis.Number(object.numBuckets)
-        : isSet(object.num_buckets)
-        ? globalThis.Number(object.num_buckets)
-        : 0,
-    };
-  },
-
   toJSON(message: HystrixSink): unknown {
     const obj: any = {};
     if (message.numBuckets !== 0) {
@@ -1230,15 +1116,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -96,35 +96,6 @@ export enum ScaleTimersOverloadActionConfig_TimerType {
   HTTP_DOWNSTREAM_STREAM_FLUSH = 5,
 }
 
-export function scaleTimersOverloadActionConfig_TimerTypeFromJSON(
-  object: any,
-): ScaleTimersOverloadActionConfig_TimerType {
-  switch (object) {
-    case 0:
-    case "UNSPECIFIED":
-      return ScaleTimersOverloadActionConfig_TimerType.UNSPECIFIED;
-    case 1:
-    case "HTTP_DOWNSTREAM_CONNECTION_IDLE":
-      return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_CONNECTION_IDLE;
-    case 2:
-    case "HTTP_DOWNSTREAM_STREAM_IDLE":
-      return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_STREAM_IDLE;
-    case 3:
-    case "TRANSPORT_SOCKET_CONNECT":
-      return ScaleTimersOverloadActionConfig_TimerType.TRANSPORT_SOCKET_CONNECT;
-    case 4:
-    case "HTTP_DOWNSTREAM_CONNECTION_MAX":
-      return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_CONNECTION_MAX;
-    case 5:
-    case "HTTP_DOWNSTREAM_STREAM_FLUSH":
-      return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_STREAM_FLUSH;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum ScaleTimersOverloadActionConfig_TimerType",
-      );
-  }
-}
-
 export function scaleTimersOverloadActionConfig_TimerTypeToJSON(
   object: ScaleTimersOverloadActionConfig_TimerType,
 ): string {
@@ -309,17 +280,6 @@ export const ResourceMonitor: MessageFns<ResourceMonitor, "envoy.config.overload
     }
   },
 
-  fromJSON(object: any): ResourceMonitor {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: ResourceMonitor): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -389,10 +349,6 @@ export const ThresholdTrigger: MessageFns<ThresholdTrigger, "envoy.config.overlo
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ThresholdTrigger {
-    return { value: isSet(object.value) ? globalThis.Number(object.value) : 0 };
   },
 
   toJSON(message: ThresholdTrigger): unknown {
@@ -469,21 +425,6 @@ export const ScaledTrigger: MessageFns<ScaledTrigger, "envoy.config.overload.v3.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ScaledTrigger {
-    return {
-      scalingThreshold: isSet(object.scalingThreshold)
-        ? globalThis.Number(object.scalingThreshold)
-        : isSet(object.scaling_threshold)
-        ? globalThis.Number(object.scaling_threshold)
-        : 0,
-      saturationThreshold: isSet(object.saturationThreshold)
-        ? globalThis.Number(object.saturationThreshold)
-        : isSet(object.saturation_threshold)
-        ? globalThis.Number(object.saturation_threshold)
-        : 0,
-    };
   },
 
   toJSON(message: ScaledTrigger): unknown {
@@ -577,14 +518,6 @@ export const Trigger: MessageFns<Trigger, "envoy.config.overload.v3.Trigger"> = 
     }
   },
 
-  fromJSON(object: any): Trigger {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      threshold: isSet(object.threshold) ? ThresholdTrigger.fromJSON(object.threshold) : undefined,
-      scaled: isSet(object.scaled) ? ScaledTrigger.fromJSON(object.scaled) : undefined,
-    };
-  },
-
   toJSON(message: Trigger): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -663,16 +596,6 @@ export const ScaleTimersOverloadActionConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ScaleTimersOverloadActionConfig {
-    return {
-      timerScaleFactors: globalThis.Array.isArray(object?.timerScaleFactors)
-        ? object.timerScaleFactors.map((e: any) => ScaleTimersOverloadActionConfig_ScaleTimer.fromJSON(e))
-        : globalThis.Array.isArray(object?.timer_scale_factors)
-        ? object.timer_scale_factors.map((e: any) => ScaleTimersOverloadActionConfig_ScaleTimer.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: ScaleTimersOverloadActionConfig): unknown {
@@ -766,22 +689,6 @@ export const ScaleTimersOverloadActionConfig_ScaleTimer: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ScaleTimersOverloadActionConfig_ScaleTimer {
-    return {
-      timer: isSet(object.timer) ? scaleTimersOverloadActionConfig_TimerTypeFromJSON(object.timer) : 0,
-      minTimeout: isSet(object.minTimeout)
-        ? Duration.fromJSON(object.minTimeout)
-        : isSet(object.min_timeout)
-        ? Duration.fromJSON(object.min_timeout)
-        : undefined,
-      minScale: isSet(object.minScale)
-        ? Percent.fromJSON(object.minScale)
-        : isSet(object.min_scale)
-        ? Percent.fromJSON(object.min_scale)
-        : undefined,
-    };
   },
 
   toJSON(message: ScaleTimersOverloadActionConfig_ScaleTimer): unknown {
@@ -885,18 +792,6 @@ export const OverloadAction: MessageFns<OverloadAction, "envoy.config.overload.v
     }
   },
 
-  fromJSON(object: any): OverloadAction {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      triggers: globalThis.Array.isArray(object?.triggers) ? object.triggers.map((e: any) => Trigger.fromJSON(e)) : [],
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: OverloadAction): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -983,13 +878,6 @@ export const LoadShedPoint: MessageFns<LoadShedPoint, "envoy.config.overload.v3.
     }
   },
 
-  fromJSON(object: any): LoadShedPoint {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      triggers: globalThis.Array.isArray(object?.triggers) ? object.triggers.map((e: any) => Trigger.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: LoadShedPoint): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1057,16 +945,6 @@ export const BufferFactoryConfig: MessageFns<BufferFactoryConfig, "envoy.config.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): BufferFactoryConfig {
-    return {
-      minimumAccountToTrackPowerOfTwo: isSet(object.minimumAccountToTrackPowerOfTwo)
-        ? globalThis.Number(object.minimumAccountToTrackPowerOfTwo)
-        : isSet(object.minimum_account_to_track_power_of_two)
-        ? globalThis.Number(object.minimum_account_to_track_power_of_two)
-        : 0,
-    };
   },
 
   toJSON(message: BufferFactoryConfig): unknown {
@@ -1184,34 +1062,6 @@ export const OverloadManager: MessageFns<OverloadManager, "envoy.config.overload
     }
   },
 
-  fromJSON(object: any): OverloadManager {
-    return {
-      refreshInterval: isSet(object.refreshInterval)
-        ? Duration.fromJSON(object.refreshInterval)
-        : isSet(object.refresh_interval)
-        ? Duration.fromJSON(object.refresh_interval)
-        : undefined,
-      resourceMonitors: globalThis.Array.isArray(object?.resourceMonitors)
-        ? object.resourceMonitors.map((e: any) => ResourceMonitor.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_monitors)
-        ? object.resource_monitors.map((e: any) => ResourceMonitor.fromJSON(e))
-        : [],
-      actions: globalThis.Array.isArray(object?.actions)
-        ? object.actions.map((e: any) => OverloadAction.fromJSON(e))
-        : [],
-      loadshedPoints: globalThis.Array.isArray(object?.loadshedPoints)
-        ? object.loadshedPoints.map((e: any) => LoadShedPoint.fromJSON(e))
-        : globalThis.Array.isArray(object?.loadshed_points)
-        ? object.loadshed_points.map((e: any) => LoadShedPoint.fromJSON(e))
-        : [],
-      bufferFactoryConfig: isSet(object.bufferFactoryConfig)
-        ? BufferFactoryConfig.fromJSON(object.bufferFactoryConfig)
-        : isSet(object.buffer_factory_config)
-        ? BufferFactoryConfig.fromJSON(object.buffer_factory_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: OverloadManager): unknown {
     const obj: any = {};
     if (message.refreshInterval !== undefined) {
@@ -1262,15 +1112,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

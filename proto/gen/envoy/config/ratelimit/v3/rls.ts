@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ApiVersion, apiVersionFromJSON, apiVersionToJSON } from "../../core/v3/config_source";
+import { ApiVersion, apiVersionToJSON } from "../../core/v3/config_source";
 import { GrpcService } from "../../core/v3/grpc_service";
 
 /** Rate limit :ref:`configuration overview <config_rate_limit_service>`. */
@@ -87,21 +87,6 @@ export const RateLimitServiceConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimitServiceConfig {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      transportApiVersion: isSet(object.transportApiVersion)
-        ? apiVersionFromJSON(object.transportApiVersion)
-        : isSet(object.transport_api_version)
-        ? apiVersionFromJSON(object.transport_api_version)
-        : 0,
-    };
-  },
-
   toJSON(message: RateLimitServiceConfig): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -134,15 +119,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -25,19 +25,6 @@ export enum MetadataSource {
   ROUTE = 1,
 }
 
-export function metadataSourceFromJSON(object: any): MetadataSource {
-  switch (object) {
-    case 0:
-    case "DYNAMIC":
-      return MetadataSource.DYNAMIC;
-    case 1:
-    case "ROUTE":
-      return MetadataSource.ROUTE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum MetadataSource");
-  }
-}
-
 export function metadataSourceToJSON(object: MetadataSource): string {
   switch (object) {
     case MetadataSource.DYNAMIC:
@@ -149,22 +136,6 @@ export enum RBAC_Action {
   LOG = 2,
 }
 
-export function rBAC_ActionFromJSON(object: any): RBAC_Action {
-  switch (object) {
-    case 0:
-    case "ALLOW":
-      return RBAC_Action.ALLOW;
-    case 1:
-    case "DENY":
-      return RBAC_Action.DENY;
-    case 2:
-    case "LOG":
-      return RBAC_Action.LOG;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RBAC_Action");
-  }
-}
-
 export function rBAC_ActionToJSON(object: RBAC_Action): string {
   switch (object) {
     case RBAC_Action.ALLOW:
@@ -204,27 +175,6 @@ export enum RBAC_AuditLoggingOptions_AuditCondition {
   ON_ALLOW = 2,
   /** ON_DENY_AND_ALLOW - Audit whether RBAC allows or denies the request. */
   ON_DENY_AND_ALLOW = 3,
-}
-
-export function rBAC_AuditLoggingOptions_AuditConditionFromJSON(object: any): RBAC_AuditLoggingOptions_AuditCondition {
-  switch (object) {
-    case 0:
-    case "NONE":
-      return RBAC_AuditLoggingOptions_AuditCondition.NONE;
-    case 1:
-    case "ON_DENY":
-      return RBAC_AuditLoggingOptions_AuditCondition.ON_DENY;
-    case 2:
-    case "ON_ALLOW":
-      return RBAC_AuditLoggingOptions_AuditCondition.ON_ALLOW;
-    case 3:
-    case "ON_DENY_AND_ALLOW":
-      return RBAC_AuditLoggingOptions_AuditCondition.ON_DENY_AND_ALLOW;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum RBAC_AuditLoggingOptions_AuditCondition",
-      );
-  }
 }
 
 export function rBAC_AuditLoggingOptions_AuditConditionToJSON(object: RBAC_AuditLoggingOptions_AuditCondition): string {
@@ -693,31 +643,6 @@ export const RBAC: MessageFns<RBAC, "envoy.config.rbac.v3.RBAC"> = {
     }
   },
 
-  fromJSON(object: any): RBAC {
-    return {
-      action: isSet(object.action) ? rBAC_ActionFromJSON(object.action) : 0,
-      policies: isObject(object.policies)
-        ? (globalThis.Object.entries(object.policies) as [string, any][]).reduce(
-          (acc: { [key: string]: Policy }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Policy.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      auditLoggingOptions: isSet(object.auditLoggingOptions)
-        ? RBAC_AuditLoggingOptions.fromJSON(object.auditLoggingOptions)
-        : isSet(object.audit_logging_options)
-        ? RBAC_AuditLoggingOptions.fromJSON(object.audit_logging_options)
-        : undefined,
-    };
-  },
-
   toJSON(message: RBAC): unknown {
     const obj: any = {};
     if (message.action !== 0) {
@@ -821,21 +746,6 @@ export const RBAC_AuditLoggingOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): RBAC_AuditLoggingOptions {
-    return {
-      auditCondition: isSet(object.auditCondition)
-        ? rBAC_AuditLoggingOptions_AuditConditionFromJSON(object.auditCondition)
-        : isSet(object.audit_condition)
-        ? rBAC_AuditLoggingOptions_AuditConditionFromJSON(object.audit_condition)
-        : 0,
-      loggerConfigs: globalThis.Array.isArray(object?.loggerConfigs)
-        ? object.loggerConfigs.map((e: any) => RBAC_AuditLoggingOptions_AuditLoggerConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.logger_configs)
-        ? object.logger_configs.map((e: any) => RBAC_AuditLoggingOptions_AuditLoggerConfig.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RBAC_AuditLoggingOptions): unknown {
     const obj: any = {};
     if (message.auditCondition !== 0) {
@@ -920,21 +830,6 @@ export const RBAC_AuditLoggingOptions_AuditLoggerConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): RBAC_AuditLoggingOptions_AuditLoggerConfig {
-    return {
-      auditLogger: isSet(object.auditLogger)
-        ? TypedExtensionConfig.fromJSON(object.auditLogger)
-        : isSet(object.audit_logger)
-        ? TypedExtensionConfig.fromJSON(object.audit_logger)
-        : undefined,
-      isOptional: isSet(object.isOptional)
-        ? globalThis.Boolean(object.isOptional)
-        : isSet(object.is_optional)
-        ? globalThis.Boolean(object.is_optional)
-        : false,
-    };
-  },
-
   toJSON(message: RBAC_AuditLoggingOptions_AuditLoggerConfig): unknown {
     const obj: any = {};
     if (message.auditLogger !== undefined) {
@@ -1017,13 +912,6 @@ export const RBAC_PoliciesEntry: MessageFns<RBAC_PoliciesEntry, "envoy.config.rb
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RBAC_PoliciesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Policy.fromJSON(object.value) : undefined,
-    };
   },
 
   toJSON(message: RBAC_PoliciesEntry): unknown {
@@ -1141,28 +1029,6 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
     }
   },
 
-  fromJSON(object: any): Policy {
-    return {
-      permissions: globalThis.Array.isArray(object?.permissions)
-        ? object.permissions.map((e: any) => Permission.fromJSON(e))
-        : [],
-      principals: globalThis.Array.isArray(object?.principals)
-        ? object.principals.map((e: any) => Principal.fromJSON(e))
-        : [],
-      condition: isSet(object.condition) ? Expr.fromJSON(object.condition) : undefined,
-      checkedCondition: isSet(object.checkedCondition)
-        ? CheckedExpr.fromJSON(object.checkedCondition)
-        : isSet(object.checked_condition)
-        ? CheckedExpr.fromJSON(object.checked_condition)
-        : undefined,
-      celConfig: isSet(object.celConfig)
-        ? CelExpressionConfig.fromJSON(object.celConfig)
-        : isSet(object.cel_config)
-        ? CelExpressionConfig.fromJSON(object.cel_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: Policy): unknown {
     const obj: any = {};
     if (message.permissions?.length) {
@@ -1259,21 +1125,6 @@ export const SourcedMetadata: MessageFns<SourcedMetadata, "envoy.config.rbac.v3.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SourcedMetadata {
-    return {
-      metadataMatcher: isSet(object.metadataMatcher)
-        ? MetadataMatcher.fromJSON(object.metadataMatcher)
-        : isSet(object.metadata_matcher)
-        ? MetadataMatcher.fromJSON(object.metadata_matcher)
-        : undefined,
-      metadataSource: isSet(object.metadataSource)
-        ? metadataSourceFromJSON(object.metadataSource)
-        : isSet(object.metadata_source)
-        ? metadataSourceFromJSON(object.metadata_source)
-        : 0,
-    };
   },
 
   toJSON(message: SourcedMetadata): unknown {
@@ -1505,65 +1356,6 @@ export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission
     }
   },
 
-  fromJSON(object: any): Permission {
-    return {
-      andRules: isSet(object.andRules)
-        ? Permission_Set.fromJSON(object.andRules)
-        : isSet(object.and_rules)
-        ? Permission_Set.fromJSON(object.and_rules)
-        : undefined,
-      orRules: isSet(object.orRules)
-        ? Permission_Set.fromJSON(object.orRules)
-        : isSet(object.or_rules)
-        ? Permission_Set.fromJSON(object.or_rules)
-        : undefined,
-      any: isSet(object.any) ? globalThis.Boolean(object.any) : undefined,
-      header: isSet(object.header) ? HeaderMatcher.fromJSON(object.header) : undefined,
-      urlPath: isSet(object.urlPath)
-        ? PathMatcher.fromJSON(object.urlPath)
-        : isSet(object.url_path)
-        ? PathMatcher.fromJSON(object.url_path)
-        : undefined,
-      destinationIp: isSet(object.destinationIp)
-        ? CidrRange.fromJSON(object.destinationIp)
-        : isSet(object.destination_ip)
-        ? CidrRange.fromJSON(object.destination_ip)
-        : undefined,
-      destinationPort: isSet(object.destinationPort)
-        ? globalThis.Number(object.destinationPort)
-        : isSet(object.destination_port)
-        ? globalThis.Number(object.destination_port)
-        : undefined,
-      destinationPortRange: isSet(object.destinationPortRange)
-        ? Int32Range.fromJSON(object.destinationPortRange)
-        : isSet(object.destination_port_range)
-        ? Int32Range.fromJSON(object.destination_port_range)
-        : undefined,
-      metadata: isSet(object.metadata) ? MetadataMatcher.fromJSON(object.metadata) : undefined,
-      notRule: isSet(object.notRule)
-        ? Permission.fromJSON(object.notRule)
-        : isSet(object.not_rule)
-        ? Permission.fromJSON(object.not_rule)
-        : undefined,
-      requestedServerName: isSet(object.requestedServerName)
-        ? StringMatcher.fromJSON(object.requestedServerName)
-        : isSet(object.requested_server_name)
-        ? StringMatcher.fromJSON(object.requested_server_name)
-        : undefined,
-      matcher: isSet(object.matcher) ? TypedExtensionConfig.fromJSON(object.matcher) : undefined,
-      uriTemplate: isSet(object.uriTemplate)
-        ? TypedExtensionConfig.fromJSON(object.uriTemplate)
-        : isSet(object.uri_template)
-        ? TypedExtensionConfig.fromJSON(object.uri_template)
-        : undefined,
-      sourcedMetadata: isSet(object.sourcedMetadata)
-        ? SourcedMetadata.fromJSON(object.sourcedMetadata)
-        : isSet(object.sourced_metadata)
-        ? SourcedMetadata.fromJSON(object.sourced_metadata)
-        : undefined,
-    };
-  },
-
   toJSON(message: Permission): unknown {
     const obj: any = {};
     if (message.andRules !== undefined) {
@@ -1703,12 +1495,6 @@ export const Permission_Set: MessageFns<Permission_Set, "envoy.config.rbac.v3.Pe
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Permission_Set {
-    return {
-      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => Permission.fromJSON(e)) : [],
-    };
   },
 
   toJSON(message: Permission_Set): unknown {
@@ -1934,61 +1720,6 @@ export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> 
     }
   },
 
-  fromJSON(object: any): Principal {
-    return {
-      andIds: isSet(object.andIds)
-        ? Principal_Set.fromJSON(object.andIds)
-        : isSet(object.and_ids)
-        ? Principal_Set.fromJSON(object.and_ids)
-        : undefined,
-      orIds: isSet(object.orIds)
-        ? Principal_Set.fromJSON(object.orIds)
-        : isSet(object.or_ids)
-        ? Principal_Set.fromJSON(object.or_ids)
-        : undefined,
-      any: isSet(object.any) ? globalThis.Boolean(object.any) : undefined,
-      authenticated: isSet(object.authenticated) ? Principal_Authenticated.fromJSON(object.authenticated) : undefined,
-      sourceIp: isSet(object.sourceIp)
-        ? CidrRange.fromJSON(object.sourceIp)
-        : isSet(object.source_ip)
-        ? CidrRange.fromJSON(object.source_ip)
-        : undefined,
-      directRemoteIp: isSet(object.directRemoteIp)
-        ? CidrRange.fromJSON(object.directRemoteIp)
-        : isSet(object.direct_remote_ip)
-        ? CidrRange.fromJSON(object.direct_remote_ip)
-        : undefined,
-      remoteIp: isSet(object.remoteIp)
-        ? CidrRange.fromJSON(object.remoteIp)
-        : isSet(object.remote_ip)
-        ? CidrRange.fromJSON(object.remote_ip)
-        : undefined,
-      header: isSet(object.header) ? HeaderMatcher.fromJSON(object.header) : undefined,
-      urlPath: isSet(object.urlPath)
-        ? PathMatcher.fromJSON(object.urlPath)
-        : isSet(object.url_path)
-        ? PathMatcher.fromJSON(object.url_path)
-        : undefined,
-      metadata: isSet(object.metadata) ? MetadataMatcher.fromJSON(object.metadata) : undefined,
-      filterState: isSet(object.filterState)
-        ? FilterStateMatcher.fromJSON(object.filterState)
-        : isSet(object.filter_state)
-        ? FilterStateMatcher.fromJSON(object.filter_state)
-        : undefined,
-      notId: isSet(object.notId)
-        ? Principal.fromJSON(object.notId)
-        : isSet(object.not_id)
-        ? Principal.fromJSON(object.not_id)
-        : undefined,
-      sourcedMetadata: isSet(object.sourcedMetadata)
-        ? SourcedMetadata.fromJSON(object.sourcedMetadata)
-        : isSet(object.sourced_metadata)
-        ? SourcedMetadata.fromJSON(object.sourced_metadata)
-        : undefined,
-      custom: isSet(object.custom) ? TypedExtensionConfig.fromJSON(object.custom) : undefined,
-    };
-  },
-
   toJSON(message: Principal): unknown {
     const obj: any = {};
     if (message.andIds !== undefined) {
@@ -2132,10 +1863,6 @@ export const Principal_Set: MessageFns<Principal_Set, "envoy.config.rbac.v3.Prin
     }
   },
 
-  fromJSON(object: any): Principal_Set {
-    return { ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => Principal.fromJSON(e)) : [] };
-  },
-
   toJSON(message: Principal_Set): unknown {
     const obj: any = {};
     if (message.ids?.length) {
@@ -2202,16 +1929,6 @@ export const Principal_Authenticated: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Principal_Authenticated {
-    return {
-      principalName: isSet(object.principalName)
-        ? StringMatcher.fromJSON(object.principalName)
-        : isSet(object.principal_name)
-        ? StringMatcher.fromJSON(object.principal_name)
-        : undefined,
-    };
   },
 
   toJSON(message: Principal_Authenticated): unknown {
@@ -2292,13 +2009,6 @@ export const Action: MessageFns<Action, "envoy.config.rbac.v3.Action"> = {
     }
   },
 
-  fromJSON(object: any): Action {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      action: isSet(object.action) ? rBAC_ActionFromJSON(object.action) : 0,
-    };
-  },
-
   toJSON(message: Action): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -2329,19 +2039,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -430,111 +430,6 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
     }
   },
 
-  fromJSON(object: any): RouteConfiguration {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      virtualHosts: globalThis.Array.isArray(object?.virtualHosts)
-        ? object.virtualHosts.map((e: any) => VirtualHost.fromJSON(e))
-        : globalThis.Array.isArray(object?.virtual_hosts)
-        ? object.virtual_hosts.map((e: any) => VirtualHost.fromJSON(e))
-        : [],
-      vhds: isSet(object.vhds) ? Vhds.fromJSON(object.vhds) : undefined,
-      internalOnlyHeaders: globalThis.Array.isArray(object?.internalOnlyHeaders)
-        ? object.internalOnlyHeaders.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.internal_only_headers)
-        ? object.internal_only_headers.map((e: any) => globalThis.String(e))
-        : [],
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      responseHeadersToRemove: globalThis.Array.isArray(object?.responseHeadersToRemove)
-        ? object.responseHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_headers_to_remove)
-        ? object.response_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      requestHeadersToRemove: globalThis.Array.isArray(object?.requestHeadersToRemove)
-        ? object.requestHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_headers_to_remove)
-        ? object.request_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      mostSpecificHeaderMutationsWins: isSet(object.mostSpecificHeaderMutationsWins)
-        ? globalThis.Boolean(object.mostSpecificHeaderMutationsWins)
-        : isSet(object.most_specific_header_mutations_wins)
-        ? globalThis.Boolean(object.most_specific_header_mutations_wins)
-        : false,
-      validateClusters: isSet(object.validateClusters)
-        ? Boolean(object.validateClusters)
-        : isSet(object.validate_clusters)
-        ? Boolean(object.validate_clusters)
-        : undefined,
-      maxDirectResponseBodySizeBytes: isSet(object.maxDirectResponseBodySizeBytes)
-        ? Number(object.maxDirectResponseBodySizeBytes)
-        : isSet(object.max_direct_response_body_size_bytes)
-        ? Number(object.max_direct_response_body_size_bytes)
-        : undefined,
-      clusterSpecifierPlugins: globalThis.Array.isArray(object?.clusterSpecifierPlugins)
-        ? object.clusterSpecifierPlugins.map((e: any) => ClusterSpecifierPlugin.fromJSON(e))
-        : globalThis.Array.isArray(object?.cluster_specifier_plugins)
-        ? object.cluster_specifier_plugins.map((e: any) => ClusterSpecifierPlugin.fromJSON(e))
-        : [],
-      requestMirrorPolicies: globalThis.Array.isArray(object?.requestMirrorPolicies)
-        ? object.requestMirrorPolicies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_mirror_policies)
-        ? object.request_mirror_policies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : [],
-      ignorePortInHostMatching: isSet(object.ignorePortInHostMatching)
-        ? globalThis.Boolean(object.ignorePortInHostMatching)
-        : isSet(object.ignore_port_in_host_matching)
-        ? globalThis.Boolean(object.ignore_port_in_host_matching)
-        : false,
-      vhostHeader: isSet(object.vhostHeader)
-        ? globalThis.String(object.vhostHeader)
-        : isSet(object.vhost_header)
-        ? globalThis.String(object.vhost_header)
-        : "",
-      ignorePathParametersInPathMatching: isSet(object.ignorePathParametersInPathMatching)
-        ? globalThis.Boolean(object.ignorePathParametersInPathMatching)
-        : isSet(object.ignore_path_parameters_in_path_matching)
-        ? globalThis.Boolean(object.ignore_path_parameters_in_path_matching)
-        : false,
-      typedPerFilterConfig: isObject(object.typedPerFilterConfig)
-        ? (globalThis.Object.entries(object.typedPerFilterConfig) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.typed_per_filter_config)
-        ? (globalThis.Object.entries(object.typed_per_filter_config) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-    };
-  },
-
   toJSON(message: RouteConfiguration): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -701,13 +596,6 @@ export const RouteConfiguration_TypedPerFilterConfigEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteConfiguration_TypedPerFilterConfigEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: RouteConfiguration_TypedPerFilterConfigEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -781,16 +669,6 @@ export const Vhds: MessageFns<Vhds, "envoy.config.route.v3.Vhds"> = {
     }
   },
 
-  fromJSON(object: any): Vhds {
-    return {
-      configSource: isSet(object.configSource)
-        ? ConfigSource.fromJSON(object.configSource)
-        : isSet(object.config_source)
-        ? ConfigSource.fromJSON(object.config_source)
-        : undefined,
-    };
-  },
-
   toJSON(message: Vhds): unknown {
     const obj: any = {};
     if (message.configSource !== undefined) {
@@ -819,19 +697,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -24,7 +24,6 @@ import {
   HeaderValueOption,
   Metadata,
   RoutingPriority,
-  routingPriorityFromJSON,
   routingPriorityToJSON,
   RuntimeFractionalPercent,
 } from "../../core/v3/base";
@@ -278,22 +277,6 @@ export enum VirtualHost_TlsRequirementType {
    * will be sent telling the client to use HTTPS.
    */
   ALL = 2,
-}
-
-export function virtualHost_TlsRequirementTypeFromJSON(object: any): VirtualHost_TlsRequirementType {
-  switch (object) {
-    case 0:
-    case "NONE":
-      return VirtualHost_TlsRequirementType.NONE;
-    case 1:
-    case "EXTERNAL_ONLY":
-      return VirtualHost_TlsRequirementType.EXTERNAL_ONLY;
-    case 2:
-    case "ALL":
-      return VirtualHost_TlsRequirementType.ALL;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VirtualHost_TlsRequirementType");
-  }
 }
 
 export function virtualHost_TlsRequirementTypeToJSON(object: VirtualHost_TlsRequirementType): string {
@@ -1430,24 +1413,6 @@ export enum RouteAction_ClusterNotFoundResponseCode {
   INTERNAL_SERVER_ERROR = 2,
 }
 
-export function routeAction_ClusterNotFoundResponseCodeFromJSON(object: any): RouteAction_ClusterNotFoundResponseCode {
-  switch (object) {
-    case 0:
-    case "SERVICE_UNAVAILABLE":
-      return RouteAction_ClusterNotFoundResponseCode.SERVICE_UNAVAILABLE;
-    case 1:
-    case "NOT_FOUND":
-      return RouteAction_ClusterNotFoundResponseCode.NOT_FOUND;
-    case 2:
-    case "INTERNAL_SERVER_ERROR":
-      return RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum RouteAction_ClusterNotFoundResponseCode",
-      );
-  }
-}
-
 export function routeAction_ClusterNotFoundResponseCodeToJSON(object: RouteAction_ClusterNotFoundResponseCode): string {
   switch (object) {
     case RouteAction_ClusterNotFoundResponseCode.SERVICE_UNAVAILABLE:
@@ -1472,19 +1437,6 @@ export function routeAction_ClusterNotFoundResponseCodeToJSON(object: RouteActio
 export enum RouteAction_InternalRedirectAction {
   PASS_THROUGH_INTERNAL_REDIRECT = 0,
   HANDLE_INTERNAL_REDIRECT = 1,
-}
-
-export function routeAction_InternalRedirectActionFromJSON(object: any): RouteAction_InternalRedirectAction {
-  switch (object) {
-    case 0:
-    case "PASS_THROUGH_INTERNAL_REDIRECT":
-      return RouteAction_InternalRedirectAction.PASS_THROUGH_INTERNAL_REDIRECT;
-    case 1:
-    case "HANDLE_INTERNAL_REDIRECT":
-      return RouteAction_InternalRedirectAction.HANDLE_INTERNAL_REDIRECT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RouteAction_InternalRedirectAction");
-  }
 }
 
 export function routeAction_InternalRedirectActionToJSON(object: RouteAction_InternalRedirectAction): string {
@@ -1925,19 +1877,6 @@ export enum RetryPolicy_ResetHeaderFormat {
   UNIX_TIMESTAMP = 1,
 }
 
-export function retryPolicy_ResetHeaderFormatFromJSON(object: any): RetryPolicy_ResetHeaderFormat {
-  switch (object) {
-    case 0:
-    case "SECONDS":
-      return RetryPolicy_ResetHeaderFormat.SECONDS;
-    case 1:
-    case "UNIX_TIMESTAMP":
-      return RetryPolicy_ResetHeaderFormat.UNIX_TIMESTAMP;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RetryPolicy_ResetHeaderFormat");
-  }
-}
-
 export function retryPolicy_ResetHeaderFormatToJSON(object: RetryPolicy_ResetHeaderFormat): string {
   switch (object) {
     case RetryPolicy_ResetHeaderFormat.SECONDS:
@@ -2195,28 +2134,6 @@ export enum RedirectAction_RedirectResponseCode {
   TEMPORARY_REDIRECT = 3,
   /** PERMANENT_REDIRECT - Permanent Redirect HTTP Status Code - 308. */
   PERMANENT_REDIRECT = 4,
-}
-
-export function redirectAction_RedirectResponseCodeFromJSON(object: any): RedirectAction_RedirectResponseCode {
-  switch (object) {
-    case 0:
-    case "MOVED_PERMANENTLY":
-      return RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY;
-    case 1:
-    case "FOUND":
-      return RedirectAction_RedirectResponseCode.FOUND;
-    case 2:
-    case "SEE_OTHER":
-      return RedirectAction_RedirectResponseCode.SEE_OTHER;
-    case 3:
-    case "TEMPORARY_REDIRECT":
-      return RedirectAction_RedirectResponseCode.TEMPORARY_REDIRECT;
-    case 4:
-    case "PERMANENT_REDIRECT":
-      return RedirectAction_RedirectResponseCode.PERMANENT_REDIRECT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RedirectAction_RedirectResponseCode");
-  }
 }
 
 export function redirectAction_RedirectResponseCodeToJSON(object: RedirectAction_RedirectResponseCode): string {
@@ -2886,19 +2803,6 @@ export enum RateLimit_Action_MetaData_Source {
   DYNAMIC = 0,
   /** ROUTE_ENTRY - Query :ref:`route entry metadata <envoy_v3_api_field_config.route.v3.Route.metadata>` */
   ROUTE_ENTRY = 1,
-}
-
-export function rateLimit_Action_MetaData_SourceFromJSON(object: any): RateLimit_Action_MetaData_Source {
-  switch (object) {
-    case 0:
-    case "DYNAMIC":
-      return RateLimit_Action_MetaData_Source.DYNAMIC;
-    case 1:
-    case "ROUTE_ENTRY":
-      return RateLimit_Action_MetaData_Source.ROUTE_ENTRY;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RateLimit_Action_MetaData_Source");
-  }
 }
 
 export function rateLimit_Action_MetaData_SourceToJSON(object: RateLimit_Action_MetaData_Source): string {
@@ -3653,124 +3557,6 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
     }
   },
 
-  fromJSON(object: any): VirtualHost {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      domains: globalThis.Array.isArray(object?.domains) ? object.domains.map((e: any) => globalThis.String(e)) : [],
-      routes: globalThis.Array.isArray(object?.routes) ? object.routes.map((e: any) => Route.fromJSON(e)) : [],
-      matcher: isSet(object.matcher) ? Matcher.fromJSON(object.matcher) : undefined,
-      requireTls: isSet(object.requireTls)
-        ? virtualHost_TlsRequirementTypeFromJSON(object.requireTls)
-        : isSet(object.require_tls)
-        ? virtualHost_TlsRequirementTypeFromJSON(object.require_tls)
-        : 0,
-      virtualClusters: globalThis.Array.isArray(object?.virtualClusters)
-        ? object.virtualClusters.map((e: any) => VirtualCluster.fromJSON(e))
-        : globalThis.Array.isArray(object?.virtual_clusters)
-        ? object.virtual_clusters.map((e: any) => VirtualCluster.fromJSON(e))
-        : [],
-      rateLimits: globalThis.Array.isArray(object?.rateLimits)
-        ? object.rateLimits.map((e: any) => RateLimit.fromJSON(e))
-        : globalThis.Array.isArray(object?.rate_limits)
-        ? object.rate_limits.map((e: any) => RateLimit.fromJSON(e))
-        : [],
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      requestHeadersToRemove: globalThis.Array.isArray(object?.requestHeadersToRemove)
-        ? object.requestHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_headers_to_remove)
-        ? object.request_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      responseHeadersToRemove: globalThis.Array.isArray(object?.responseHeadersToRemove)
-        ? object.responseHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_headers_to_remove)
-        ? object.response_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      cors: isSet(object.cors) ? CorsPolicy.fromJSON(object.cors) : undefined,
-      typedPerFilterConfig: isObject(object.typedPerFilterConfig)
-        ? (globalThis.Object.entries(object.typedPerFilterConfig) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.typed_per_filter_config)
-        ? (globalThis.Object.entries(object.typed_per_filter_config) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      includeRequestAttemptCount: isSet(object.includeRequestAttemptCount)
-        ? globalThis.Boolean(object.includeRequestAttemptCount)
-        : isSet(object.include_request_attempt_count)
-        ? globalThis.Boolean(object.include_request_attempt_count)
-        : false,
-      includeAttemptCountInResponse: isSet(object.includeAttemptCountInResponse)
-        ? globalThis.Boolean(object.includeAttemptCountInResponse)
-        : isSet(object.include_attempt_count_in_response)
-        ? globalThis.Boolean(object.include_attempt_count_in_response)
-        : false,
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-      retryPolicyTypedConfig: isSet(object.retryPolicyTypedConfig)
-        ? Any.fromJSON(object.retryPolicyTypedConfig)
-        : isSet(object.retry_policy_typed_config)
-        ? Any.fromJSON(object.retry_policy_typed_config)
-        : undefined,
-      hedgePolicy: isSet(object.hedgePolicy)
-        ? HedgePolicy.fromJSON(object.hedgePolicy)
-        : isSet(object.hedge_policy)
-        ? HedgePolicy.fromJSON(object.hedge_policy)
-        : undefined,
-      includeIsTimeoutRetryHeader: isSet(object.includeIsTimeoutRetryHeader)
-        ? globalThis.Boolean(object.includeIsTimeoutRetryHeader)
-        : isSet(object.include_is_timeout_retry_header)
-        ? globalThis.Boolean(object.include_is_timeout_retry_header)
-        : false,
-      perRequestBufferLimitBytes: isSet(object.perRequestBufferLimitBytes)
-        ? Number(object.perRequestBufferLimitBytes)
-        : isSet(object.per_request_buffer_limit_bytes)
-        ? Number(object.per_request_buffer_limit_bytes)
-        : undefined,
-      requestBodyBufferLimit: isSet(object.requestBodyBufferLimit)
-        ? Number(object.requestBodyBufferLimit)
-        : isSet(object.request_body_buffer_limit)
-        ? Number(object.request_body_buffer_limit)
-        : undefined,
-      requestMirrorPolicies: globalThis.Array.isArray(object?.requestMirrorPolicies)
-        ? object.requestMirrorPolicies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_mirror_policies)
-        ? object.request_mirror_policies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : [],
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-    };
-  },
-
   toJSON(message: VirtualHost): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -3964,13 +3750,6 @@ export const VirtualHost_TypedPerFilterConfigEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): VirtualHost_TypedPerFilterConfigEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: VirtualHost_TypedPerFilterConfigEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -4040,10 +3819,6 @@ export const FilterAction: MessageFns<FilterAction, "envoy.config.route.v3.Filte
     }
   },
 
-  fromJSON(object: any): FilterAction {
-    return { action: isSet(object.action) ? Any.fromJSON(object.action) : undefined };
-  },
-
   toJSON(message: FilterAction): unknown {
     const obj: any = {};
     if (message.action !== undefined) {
@@ -4109,10 +3884,6 @@ export const RouteList: MessageFns<RouteList, "envoy.config.route.v3.RouteList">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RouteList {
-    return { routes: globalThis.Array.isArray(object?.routes) ? object.routes.map((e: any) => Route.fromJSON(e)) : [] };
   },
 
   toJSON(message: RouteList): unknown {
@@ -4389,95 +4160,6 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
     }
   },
 
-  fromJSON(object: any): Route {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      match: isSet(object.match) ? RouteMatch.fromJSON(object.match) : undefined,
-      route: isSet(object.route) ? RouteAction.fromJSON(object.route) : undefined,
-      redirect: isSet(object.redirect) ? RedirectAction.fromJSON(object.redirect) : undefined,
-      directResponse: isSet(object.directResponse)
-        ? DirectResponseAction.fromJSON(object.directResponse)
-        : isSet(object.direct_response)
-        ? DirectResponseAction.fromJSON(object.direct_response)
-        : undefined,
-      filterAction: isSet(object.filterAction)
-        ? FilterAction.fromJSON(object.filterAction)
-        : isSet(object.filter_action)
-        ? FilterAction.fromJSON(object.filter_action)
-        : undefined,
-      nonForwardingAction: isSet(object.nonForwardingAction)
-        ? NonForwardingAction.fromJSON(object.nonForwardingAction)
-        : isSet(object.non_forwarding_action)
-        ? NonForwardingAction.fromJSON(object.non_forwarding_action)
-        : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      decorator: isSet(object.decorator) ? Decorator.fromJSON(object.decorator) : undefined,
-      typedPerFilterConfig: isObject(object.typedPerFilterConfig)
-        ? (globalThis.Object.entries(object.typedPerFilterConfig) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.typed_per_filter_config)
-        ? (globalThis.Object.entries(object.typed_per_filter_config) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      requestHeadersToRemove: globalThis.Array.isArray(object?.requestHeadersToRemove)
-        ? object.requestHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_headers_to_remove)
-        ? object.request_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      responseHeadersToRemove: globalThis.Array.isArray(object?.responseHeadersToRemove)
-        ? object.responseHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_headers_to_remove)
-        ? object.response_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      tracing: isSet(object.tracing) ? Tracing.fromJSON(object.tracing) : undefined,
-      perRequestBufferLimitBytes: isSet(object.perRequestBufferLimitBytes)
-        ? Number(object.perRequestBufferLimitBytes)
-        : isSet(object.per_request_buffer_limit_bytes)
-        ? Number(object.per_request_buffer_limit_bytes)
-        : undefined,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      requestBodyBufferLimit: isSet(object.requestBodyBufferLimit)
-        ? Number(object.requestBodyBufferLimit)
-        : isSet(object.request_body_buffer_limit)
-        ? Number(object.request_body_buffer_limit)
-        : undefined,
-    };
-  },
-
   toJSON(message: Route): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -4655,13 +4337,6 @@ export const Route_TypedPerFilterConfigEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Route_TypedPerFilterConfigEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Route_TypedPerFilterConfigEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -4779,34 +4454,6 @@ export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): WeightedCluster {
-    return {
-      clusters: globalThis.Array.isArray(object?.clusters)
-        ? object.clusters.map((e: any) => WeightedCluster_ClusterWeight.fromJSON(e))
-        : [],
-      totalWeight: isSet(object.totalWeight)
-        ? Number(object.totalWeight)
-        : isSet(object.total_weight)
-        ? Number(object.total_weight)
-        : undefined,
-      runtimeKeyPrefix: isSet(object.runtimeKeyPrefix)
-        ? globalThis.String(object.runtimeKeyPrefix)
-        : isSet(object.runtime_key_prefix)
-        ? globalThis.String(object.runtime_key_prefix)
-        : "",
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : undefined,
-      useHashPolicy: isSet(object.useHashPolicy)
-        ? Boolean(object.useHashPolicy)
-        : isSet(object.use_hash_policy)
-        ? Boolean(object.use_hash_policy)
-        : undefined,
-    };
   },
 
   toJSON(message: WeightedCluster): unknown {
@@ -5009,75 +4656,6 @@ export const WeightedCluster_ClusterWeight: MessageFns<
     }
   },
 
-  fromJSON(object: any): WeightedCluster_ClusterWeight {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      clusterHeader: isSet(object.clusterHeader)
-        ? globalThis.String(object.clusterHeader)
-        : isSet(object.cluster_header)
-        ? globalThis.String(object.cluster_header)
-        : "",
-      weight: isSet(object.weight) ? Number(object.weight) : undefined,
-      metadataMatch: isSet(object.metadataMatch)
-        ? Metadata.fromJSON(object.metadataMatch)
-        : isSet(object.metadata_match)
-        ? Metadata.fromJSON(object.metadata_match)
-        : undefined,
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      requestHeadersToRemove: globalThis.Array.isArray(object?.requestHeadersToRemove)
-        ? object.requestHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_headers_to_remove)
-        ? object.request_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      responseHeadersToRemove: globalThis.Array.isArray(object?.responseHeadersToRemove)
-        ? object.responseHeadersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_headers_to_remove)
-        ? object.response_headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      typedPerFilterConfig: isObject(object.typedPerFilterConfig)
-        ? (globalThis.Object.entries(object.typedPerFilterConfig) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.typed_per_filter_config)
-        ? (globalThis.Object.entries(object.typed_per_filter_config) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      hostRewriteLiteral: isSet(object.hostRewriteLiteral)
-        ? globalThis.String(object.hostRewriteLiteral)
-        : isSet(object.host_rewrite_literal)
-        ? globalThis.String(object.host_rewrite_literal)
-        : undefined,
-    };
-  },
-
   toJSON(message: WeightedCluster_ClusterWeight): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -5210,13 +4788,6 @@ export const WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry: MessageFns
     }
   },
 
-  fromJSON(object: any): WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -5302,17 +4873,6 @@ export const ClusterSpecifierPlugin: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ClusterSpecifierPlugin {
-    return {
-      extension: isSet(object.extension) ? TypedExtensionConfig.fromJSON(object.extension) : undefined,
-      isOptional: isSet(object.isOptional)
-        ? globalThis.Boolean(object.isOptional)
-        : isSet(object.is_optional)
-        ? globalThis.Boolean(object.is_optional)
-        : false,
-    };
   },
 
   toJSON(message: ClusterSpecifierPlugin): unknown {
@@ -5556,70 +5116,6 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
     }
   },
 
-  fromJSON(object: any): RouteMatch {
-    return {
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : undefined,
-      path: isSet(object.path) ? globalThis.String(object.path) : undefined,
-      safeRegex: isSet(object.safeRegex)
-        ? RegexMatcher.fromJSON(object.safeRegex)
-        : isSet(object.safe_regex)
-        ? RegexMatcher.fromJSON(object.safe_regex)
-        : undefined,
-      connectMatcher: isSet(object.connectMatcher)
-        ? RouteMatch_ConnectMatcher.fromJSON(object.connectMatcher)
-        : isSet(object.connect_matcher)
-        ? RouteMatch_ConnectMatcher.fromJSON(object.connect_matcher)
-        : undefined,
-      pathSeparatedPrefix: isSet(object.pathSeparatedPrefix)
-        ? globalThis.String(object.pathSeparatedPrefix)
-        : isSet(object.path_separated_prefix)
-        ? globalThis.String(object.path_separated_prefix)
-        : undefined,
-      pathMatchPolicy: isSet(object.pathMatchPolicy)
-        ? TypedExtensionConfig.fromJSON(object.pathMatchPolicy)
-        : isSet(object.path_match_policy)
-        ? TypedExtensionConfig.fromJSON(object.path_match_policy)
-        : undefined,
-      caseSensitive: isSet(object.caseSensitive)
-        ? Boolean(object.caseSensitive)
-        : isSet(object.case_sensitive)
-        ? Boolean(object.case_sensitive)
-        : undefined,
-      runtimeFraction: isSet(object.runtimeFraction)
-        ? RuntimeFractionalPercent.fromJSON(object.runtimeFraction)
-        : isSet(object.runtime_fraction)
-        ? RuntimeFractionalPercent.fromJSON(object.runtime_fraction)
-        : undefined,
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-      queryParameters: globalThis.Array.isArray(object?.queryParameters)
-        ? object.queryParameters.map((e: any) => QueryParameterMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.query_parameters)
-        ? object.query_parameters.map((e: any) => QueryParameterMatcher.fromJSON(e))
-        : [],
-      cookies: globalThis.Array.isArray(object?.cookies)
-        ? object.cookies.map((e: any) => CookieMatcher.fromJSON(e))
-        : [],
-      grpc: isSet(object.grpc) ? RouteMatch_GrpcRouteMatchOptions.fromJSON(object.grpc) : undefined,
-      tlsContext: isSet(object.tlsContext)
-        ? RouteMatch_TlsContextMatchOptions.fromJSON(object.tlsContext)
-        : isSet(object.tls_context)
-        ? RouteMatch_TlsContextMatchOptions.fromJSON(object.tls_context)
-        : undefined,
-      dynamicMetadata: globalThis.Array.isArray(object?.dynamicMetadata)
-        ? object.dynamicMetadata.map((e: any) => MetadataMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.dynamic_metadata)
-        ? object.dynamic_metadata.map((e: any) => MetadataMatcher.fromJSON(e))
-        : [],
-      filterState: globalThis.Array.isArray(object?.filterState)
-        ? object.filterState.map((e: any) => FilterStateMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.filter_state)
-        ? object.filter_state.map((e: any) => FilterStateMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RouteMatch): unknown {
     const obj: any = {};
     if (message.prefix !== undefined) {
@@ -5745,10 +5241,6 @@ export const RouteMatch_GrpcRouteMatchOptions: MessageFns<
     }
   },
 
-  fromJSON(_: any): RouteMatch_GrpcRouteMatchOptions {
-    return {};
-  },
-
   toJSON(_: RouteMatch_GrpcRouteMatchOptions): unknown {
     const obj: any = {};
     return obj;
@@ -5824,13 +5316,6 @@ export const RouteMatch_TlsContextMatchOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteMatch_TlsContextMatchOptions {
-    return {
-      presented: isSet(object.presented) ? Boolean(object.presented) : undefined,
-      validated: isSet(object.validated) ? Boolean(object.validated) : undefined,
-    };
-  },
-
   toJSON(message: RouteMatch_TlsContextMatchOptions): unknown {
     const obj: any = {};
     if (message.presented !== undefined) {
@@ -5890,10 +5375,6 @@ export const RouteMatch_ConnectMatcher: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): RouteMatch_ConnectMatcher {
-    return {};
   },
 
   toJSON(_: RouteMatch_ConnectMatcher): unknown {
@@ -6065,61 +5546,6 @@ export const CorsPolicy: MessageFns<CorsPolicy, "envoy.config.route.v3.CorsPolic
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CorsPolicy {
-    return {
-      allowOriginStringMatch: globalThis.Array.isArray(object?.allowOriginStringMatch)
-        ? object.allowOriginStringMatch.map((e: any) => StringMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.allow_origin_string_match)
-        ? object.allow_origin_string_match.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-      allowMethods: isSet(object.allowMethods)
-        ? globalThis.String(object.allowMethods)
-        : isSet(object.allow_methods)
-        ? globalThis.String(object.allow_methods)
-        : "",
-      allowHeaders: isSet(object.allowHeaders)
-        ? globalThis.String(object.allowHeaders)
-        : isSet(object.allow_headers)
-        ? globalThis.String(object.allow_headers)
-        : "",
-      exposeHeaders: isSet(object.exposeHeaders)
-        ? globalThis.String(object.exposeHeaders)
-        : isSet(object.expose_headers)
-        ? globalThis.String(object.expose_headers)
-        : "",
-      maxAge: isSet(object.maxAge)
-        ? globalThis.String(object.maxAge)
-        : isSet(object.max_age)
-        ? globalThis.String(object.max_age)
-        : "",
-      allowCredentials: isSet(object.allowCredentials)
-        ? Boolean(object.allowCredentials)
-        : isSet(object.allow_credentials)
-        ? Boolean(object.allow_credentials)
-        : undefined,
-      filterEnabled: isSet(object.filterEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
-        : isSet(object.filter_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
-        : undefined,
-      shadowEnabled: isSet(object.shadowEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.shadowEnabled)
-        : isSet(object.shadow_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.shadow_enabled)
-        : undefined,
-      allowPrivateNetworkAccess: isSet(object.allowPrivateNetworkAccess)
-        ? Boolean(object.allowPrivateNetworkAccess)
-        : isSet(object.allow_private_network_access)
-        ? Boolean(object.allow_private_network_access)
-        : undefined,
-      forwardNotMatchingPreflights: isSet(object.forwardNotMatchingPreflights)
-        ? Boolean(object.forwardNotMatchingPreflights)
-        : isSet(object.forward_not_matching_preflights)
-        ? Boolean(object.forward_not_matching_preflights)
-        : undefined,
-    };
   },
 
   toJSON(message: CorsPolicy): unknown {
@@ -6661,180 +6087,6 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     }
   },
 
-  fromJSON(object: any): RouteAction {
-    return {
-      cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : undefined,
-      clusterHeader: isSet(object.clusterHeader)
-        ? globalThis.String(object.clusterHeader)
-        : isSet(object.cluster_header)
-        ? globalThis.String(object.cluster_header)
-        : undefined,
-      weightedClusters: isSet(object.weightedClusters)
-        ? WeightedCluster.fromJSON(object.weightedClusters)
-        : isSet(object.weighted_clusters)
-        ? WeightedCluster.fromJSON(object.weighted_clusters)
-        : undefined,
-      clusterSpecifierPlugin: isSet(object.clusterSpecifierPlugin)
-        ? globalThis.String(object.clusterSpecifierPlugin)
-        : isSet(object.cluster_specifier_plugin)
-        ? globalThis.String(object.cluster_specifier_plugin)
-        : undefined,
-      inlineClusterSpecifierPlugin: isSet(object.inlineClusterSpecifierPlugin)
-        ? ClusterSpecifierPlugin.fromJSON(object.inlineClusterSpecifierPlugin)
-        : isSet(object.inline_cluster_specifier_plugin)
-        ? ClusterSpecifierPlugin.fromJSON(object.inline_cluster_specifier_plugin)
-        : undefined,
-      clusterNotFoundResponseCode: isSet(object.clusterNotFoundResponseCode)
-        ? routeAction_ClusterNotFoundResponseCodeFromJSON(object.clusterNotFoundResponseCode)
-        : isSet(object.cluster_not_found_response_code)
-        ? routeAction_ClusterNotFoundResponseCodeFromJSON(object.cluster_not_found_response_code)
-        : 0,
-      metadataMatch: isSet(object.metadataMatch)
-        ? Metadata.fromJSON(object.metadataMatch)
-        : isSet(object.metadata_match)
-        ? Metadata.fromJSON(object.metadata_match)
-        : undefined,
-      prefixRewrite: isSet(object.prefixRewrite)
-        ? globalThis.String(object.prefixRewrite)
-        : isSet(object.prefix_rewrite)
-        ? globalThis.String(object.prefix_rewrite)
-        : "",
-      regexRewrite: isSet(object.regexRewrite)
-        ? RegexMatchAndSubstitute.fromJSON(object.regexRewrite)
-        : isSet(object.regex_rewrite)
-        ? RegexMatchAndSubstitute.fromJSON(object.regex_rewrite)
-        : undefined,
-      pathRewritePolicy: isSet(object.pathRewritePolicy)
-        ? TypedExtensionConfig.fromJSON(object.pathRewritePolicy)
-        : isSet(object.path_rewrite_policy)
-        ? TypedExtensionConfig.fromJSON(object.path_rewrite_policy)
-        : undefined,
-      pathRewrite: isSet(object.pathRewrite)
-        ? globalThis.String(object.pathRewrite)
-        : isSet(object.path_rewrite)
-        ? globalThis.String(object.path_rewrite)
-        : "",
-      hostRewriteLiteral: isSet(object.hostRewriteLiteral)
-        ? globalThis.String(object.hostRewriteLiteral)
-        : isSet(object.host_rewrite_literal)
-        ? globalThis.String(object.host_rewrite_literal)
-        : undefined,
-      autoHostRewrite: isSet(object.autoHostRewrite)
-        ? Boolean(object.autoHostRewrite)
-        : isSet(object.auto_host_rewrite)
-        ? Boolean(object.auto_host_rewrite)
-        : undefined,
-      hostRewriteHeader: isSet(object.hostRewriteHeader)
-        ? globalThis.String(object.hostRewriteHeader)
-        : isSet(object.host_rewrite_header)
-        ? globalThis.String(object.host_rewrite_header)
-        : undefined,
-      hostRewritePathRegex: isSet(object.hostRewritePathRegex)
-        ? RegexMatchAndSubstitute.fromJSON(object.hostRewritePathRegex)
-        : isSet(object.host_rewrite_path_regex)
-        ? RegexMatchAndSubstitute.fromJSON(object.host_rewrite_path_regex)
-        : undefined,
-      hostRewrite: isSet(object.hostRewrite)
-        ? globalThis.String(object.hostRewrite)
-        : isSet(object.host_rewrite)
-        ? globalThis.String(object.host_rewrite)
-        : undefined,
-      appendXForwardedHost: isSet(object.appendXForwardedHost)
-        ? globalThis.Boolean(object.appendXForwardedHost)
-        : isSet(object.append_x_forwarded_host)
-        ? globalThis.Boolean(object.append_x_forwarded_host)
-        : false,
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-      idleTimeout: isSet(object.idleTimeout)
-        ? Duration.fromJSON(object.idleTimeout)
-        : isSet(object.idle_timeout)
-        ? Duration.fromJSON(object.idle_timeout)
-        : undefined,
-      flushTimeout: isSet(object.flushTimeout)
-        ? Duration.fromJSON(object.flushTimeout)
-        : isSet(object.flush_timeout)
-        ? Duration.fromJSON(object.flush_timeout)
-        : undefined,
-      earlyDataPolicy: isSet(object.earlyDataPolicy)
-        ? TypedExtensionConfig.fromJSON(object.earlyDataPolicy)
-        : isSet(object.early_data_policy)
-        ? TypedExtensionConfig.fromJSON(object.early_data_policy)
-        : undefined,
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-      retryPolicyTypedConfig: isSet(object.retryPolicyTypedConfig)
-        ? Any.fromJSON(object.retryPolicyTypedConfig)
-        : isSet(object.retry_policy_typed_config)
-        ? Any.fromJSON(object.retry_policy_typed_config)
-        : undefined,
-      requestMirrorPolicies: globalThis.Array.isArray(object?.requestMirrorPolicies)
-        ? object.requestMirrorPolicies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_mirror_policies)
-        ? object.request_mirror_policies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : [],
-      priority: isSet(object.priority) ? routingPriorityFromJSON(object.priority) : 0,
-      rateLimits: globalThis.Array.isArray(object?.rateLimits)
-        ? object.rateLimits.map((e: any) => RateLimit.fromJSON(e))
-        : globalThis.Array.isArray(object?.rate_limits)
-        ? object.rate_limits.map((e: any) => RateLimit.fromJSON(e))
-        : [],
-      includeVhRateLimits: isSet(object.includeVhRateLimits)
-        ? Boolean(object.includeVhRateLimits)
-        : isSet(object.include_vh_rate_limits)
-        ? Boolean(object.include_vh_rate_limits)
-        : undefined,
-      hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
-        ? object.hashPolicy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.hash_policy)
-        ? object.hash_policy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
-        : [],
-      cors: isSet(object.cors) ? CorsPolicy.fromJSON(object.cors) : undefined,
-      maxGrpcTimeout: isSet(object.maxGrpcTimeout)
-        ? Duration.fromJSON(object.maxGrpcTimeout)
-        : isSet(object.max_grpc_timeout)
-        ? Duration.fromJSON(object.max_grpc_timeout)
-        : undefined,
-      grpcTimeoutOffset: isSet(object.grpcTimeoutOffset)
-        ? Duration.fromJSON(object.grpcTimeoutOffset)
-        : isSet(object.grpc_timeout_offset)
-        ? Duration.fromJSON(object.grpc_timeout_offset)
-        : undefined,
-      upgradeConfigs: globalThis.Array.isArray(object?.upgradeConfigs)
-        ? object.upgradeConfigs.map((e: any) => RouteAction_UpgradeConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.upgrade_configs)
-        ? object.upgrade_configs.map((e: any) => RouteAction_UpgradeConfig.fromJSON(e))
-        : [],
-      internalRedirectPolicy: isSet(object.internalRedirectPolicy)
-        ? InternalRedirectPolicy.fromJSON(object.internalRedirectPolicy)
-        : isSet(object.internal_redirect_policy)
-        ? InternalRedirectPolicy.fromJSON(object.internal_redirect_policy)
-        : undefined,
-      internalRedirectAction: isSet(object.internalRedirectAction)
-        ? routeAction_InternalRedirectActionFromJSON(object.internalRedirectAction)
-        : isSet(object.internal_redirect_action)
-        ? routeAction_InternalRedirectActionFromJSON(object.internal_redirect_action)
-        : 0,
-      maxInternalRedirects: isSet(object.maxInternalRedirects)
-        ? Number(object.maxInternalRedirects)
-        : isSet(object.max_internal_redirects)
-        ? Number(object.max_internal_redirects)
-        : undefined,
-      hedgePolicy: isSet(object.hedgePolicy)
-        ? HedgePolicy.fromJSON(object.hedgePolicy)
-        : isSet(object.hedge_policy)
-        ? HedgePolicy.fromJSON(object.hedge_policy)
-        : undefined,
-      maxStreamDuration: isSet(object.maxStreamDuration)
-        ? RouteAction_MaxStreamDuration.fromJSON(object.maxStreamDuration)
-        : isSet(object.max_stream_duration)
-        ? RouteAction_MaxStreamDuration.fromJSON(object.max_stream_duration)
-        : undefined,
-    };
-  },
-
   toJSON(message: RouteAction): unknown {
     const obj: any = {};
     if (message.cluster !== undefined) {
@@ -7163,42 +6415,6 @@ export const RouteAction_RequestMirrorPolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_RequestMirrorPolicy {
-    return {
-      cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : "",
-      clusterHeader: isSet(object.clusterHeader)
-        ? globalThis.String(object.clusterHeader)
-        : isSet(object.cluster_header)
-        ? globalThis.String(object.cluster_header)
-        : "",
-      runtimeFraction: isSet(object.runtimeFraction)
-        ? RuntimeFractionalPercent.fromJSON(object.runtimeFraction)
-        : isSet(object.runtime_fraction)
-        ? RuntimeFractionalPercent.fromJSON(object.runtime_fraction)
-        : undefined,
-      traceSampled: isSet(object.traceSampled)
-        ? Boolean(object.traceSampled)
-        : isSet(object.trace_sampled)
-        ? Boolean(object.trace_sampled)
-        : undefined,
-      disableShadowHostSuffixAppend: isSet(object.disableShadowHostSuffixAppend)
-        ? globalThis.Boolean(object.disableShadowHostSuffixAppend)
-        : isSet(object.disable_shadow_host_suffix_append)
-        ? globalThis.Boolean(object.disable_shadow_host_suffix_append)
-        : false,
-      requestHeadersMutations: globalThis.Array.isArray(object?.requestHeadersMutations)
-        ? object.requestHeadersMutations.map((e: any) => HeaderMutation.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_mutations)
-        ? object.request_headers_mutations.map((e: any) => HeaderMutation.fromJSON(e))
-        : [],
-      hostRewriteLiteral: isSet(object.hostRewriteLiteral)
-        ? globalThis.String(object.hostRewriteLiteral)
-        : isSet(object.host_rewrite_literal)
-        ? globalThis.String(object.host_rewrite_literal)
-        : "",
-    };
-  },
-
   toJSON(message: RouteAction_RequestMirrorPolicy): unknown {
     const obj: any = {};
     if (message.cluster !== "") {
@@ -7355,29 +6571,6 @@ export const RouteAction_HashPolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_HashPolicy {
-    return {
-      header: isSet(object.header) ? RouteAction_HashPolicy_Header.fromJSON(object.header) : undefined,
-      cookie: isSet(object.cookie) ? RouteAction_HashPolicy_Cookie.fromJSON(object.cookie) : undefined,
-      connectionProperties: isSet(object.connectionProperties)
-        ? RouteAction_HashPolicy_ConnectionProperties.fromJSON(object.connectionProperties)
-        : isSet(object.connection_properties)
-        ? RouteAction_HashPolicy_ConnectionProperties.fromJSON(object.connection_properties)
-        : undefined,
-      queryParameter: isSet(object.queryParameter)
-        ? RouteAction_HashPolicy_QueryParameter.fromJSON(object.queryParameter)
-        : isSet(object.query_parameter)
-        ? RouteAction_HashPolicy_QueryParameter.fromJSON(object.query_parameter)
-        : undefined,
-      filterState: isSet(object.filterState)
-        ? RouteAction_HashPolicy_FilterState.fromJSON(object.filterState)
-        : isSet(object.filter_state)
-        ? RouteAction_HashPolicy_FilterState.fromJSON(object.filter_state)
-        : undefined,
-      terminal: isSet(object.terminal) ? globalThis.Boolean(object.terminal) : false,
-    };
-  },
-
   toJSON(message: RouteAction_HashPolicy): unknown {
     const obj: any = {};
     if (message.header !== undefined) {
@@ -7487,21 +6680,6 @@ export const RouteAction_HashPolicy_Header: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_HashPolicy_Header {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-      regexRewrite: isSet(object.regexRewrite)
-        ? RegexMatchAndSubstitute.fromJSON(object.regexRewrite)
-        : isSet(object.regex_rewrite)
-        ? RegexMatchAndSubstitute.fromJSON(object.regex_rewrite)
-        : undefined,
-    };
-  },
-
   toJSON(message: RouteAction_HashPolicy_Header): unknown {
     const obj: any = {};
     if (message.headerName !== "") {
@@ -7585,13 +6763,6 @@ export const RouteAction_HashPolicy_CookieAttribute: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RouteAction_HashPolicy_CookieAttribute {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
   },
 
   toJSON(message: RouteAction_HashPolicy_CookieAttribute): unknown {
@@ -7699,17 +6870,6 @@ export const RouteAction_HashPolicy_Cookie: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_HashPolicy_Cookie {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      ttl: isSet(object.ttl) ? Duration.fromJSON(object.ttl) : undefined,
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      attributes: globalThis.Array.isArray(object?.attributes)
-        ? object.attributes.map((e: any) => RouteAction_HashPolicy_CookieAttribute.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RouteAction_HashPolicy_Cookie): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -7793,16 +6953,6 @@ export const RouteAction_HashPolicy_ConnectionProperties: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_HashPolicy_ConnectionProperties {
-    return {
-      sourceIp: isSet(object.sourceIp)
-        ? globalThis.Boolean(object.sourceIp)
-        : isSet(object.source_ip)
-        ? globalThis.Boolean(object.source_ip)
-        : false,
-    };
-  },
-
   toJSON(message: RouteAction_HashPolicy_ConnectionProperties): unknown {
     const obj: any = {};
     if (message.sourceIp !== false) {
@@ -7873,10 +7023,6 @@ export const RouteAction_HashPolicy_QueryParameter: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_HashPolicy_QueryParameter {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
-  },
-
   toJSON(message: RouteAction_HashPolicy_QueryParameter): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -7943,10 +7089,6 @@ export const RouteAction_HashPolicy_FilterState: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RouteAction_HashPolicy_FilterState {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
   },
 
   toJSON(message: RouteAction_HashPolicy_FilterState): unknown {
@@ -8039,22 +7181,6 @@ export const RouteAction_UpgradeConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): RouteAction_UpgradeConfig {
-    return {
-      upgradeType: isSet(object.upgradeType)
-        ? globalThis.String(object.upgradeType)
-        : isSet(object.upgrade_type)
-        ? globalThis.String(object.upgrade_type)
-        : "",
-      enabled: isSet(object.enabled) ? Boolean(object.enabled) : undefined,
-      connectConfig: isSet(object.connectConfig)
-        ? RouteAction_UpgradeConfig_ConnectConfig.fromJSON(object.connectConfig)
-        : isSet(object.connect_config)
-        ? RouteAction_UpgradeConfig_ConnectConfig.fromJSON(object.connect_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RouteAction_UpgradeConfig): unknown {
     const obj: any = {};
     if (message.upgradeType !== "") {
@@ -8142,21 +7268,6 @@ export const RouteAction_UpgradeConfig_ConnectConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RouteAction_UpgradeConfig_ConnectConfig {
-    return {
-      proxyProtocolConfig: isSet(object.proxyProtocolConfig)
-        ? ProxyProtocolConfig.fromJSON(object.proxyProtocolConfig)
-        : isSet(object.proxy_protocol_config)
-        ? ProxyProtocolConfig.fromJSON(object.proxy_protocol_config)
-        : undefined,
-      allowPost: isSet(object.allowPost)
-        ? globalThis.Boolean(object.allowPost)
-        : isSet(object.allow_post)
-        ? globalThis.Boolean(object.allow_post)
-        : false,
-    };
   },
 
   toJSON(message: RouteAction_UpgradeConfig_ConnectConfig): unknown {
@@ -8253,26 +7364,6 @@ export const RouteAction_MaxStreamDuration: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RouteAction_MaxStreamDuration {
-    return {
-      maxStreamDuration: isSet(object.maxStreamDuration)
-        ? Duration.fromJSON(object.maxStreamDuration)
-        : isSet(object.max_stream_duration)
-        ? Duration.fromJSON(object.max_stream_duration)
-        : undefined,
-      grpcTimeoutHeaderMax: isSet(object.grpcTimeoutHeaderMax)
-        ? Duration.fromJSON(object.grpcTimeoutHeaderMax)
-        : isSet(object.grpc_timeout_header_max)
-        ? Duration.fromJSON(object.grpc_timeout_header_max)
-        : undefined,
-      grpcTimeoutHeaderOffset: isSet(object.grpcTimeoutHeaderOffset)
-        ? Duration.fromJSON(object.grpcTimeoutHeaderOffset)
-        : isSet(object.grpc_timeout_header_offset)
-        ? Duration.fromJSON(object.grpc_timeout_header_offset)
-        : undefined,
-    };
   },
 
   toJSON(message: RouteAction_MaxStreamDuration): unknown {
@@ -8515,76 +7606,6 @@ export const RetryPolicy: MessageFns<RetryPolicy, "envoy.config.route.v3.RetryPo
     }
   },
 
-  fromJSON(object: any): RetryPolicy {
-    return {
-      retryOn: isSet(object.retryOn)
-        ? globalThis.String(object.retryOn)
-        : isSet(object.retry_on)
-        ? globalThis.String(object.retry_on)
-        : "",
-      numRetries: isSet(object.numRetries)
-        ? Number(object.numRetries)
-        : isSet(object.num_retries)
-        ? Number(object.num_retries)
-        : undefined,
-      perTryTimeout: isSet(object.perTryTimeout)
-        ? Duration.fromJSON(object.perTryTimeout)
-        : isSet(object.per_try_timeout)
-        ? Duration.fromJSON(object.per_try_timeout)
-        : undefined,
-      perTryIdleTimeout: isSet(object.perTryIdleTimeout)
-        ? Duration.fromJSON(object.perTryIdleTimeout)
-        : isSet(object.per_try_idle_timeout)
-        ? Duration.fromJSON(object.per_try_idle_timeout)
-        : undefined,
-      retryPriority: isSet(object.retryPriority)
-        ? RetryPolicy_RetryPriority.fromJSON(object.retryPriority)
-        : isSet(object.retry_priority)
-        ? RetryPolicy_RetryPriority.fromJSON(object.retry_priority)
-        : undefined,
-      retryHostPredicate: globalThis.Array.isArray(object?.retryHostPredicate)
-        ? object.retryHostPredicate.map((e: any) => RetryPolicy_RetryHostPredicate.fromJSON(e))
-        : globalThis.Array.isArray(object?.retry_host_predicate)
-        ? object.retry_host_predicate.map((e: any) => RetryPolicy_RetryHostPredicate.fromJSON(e))
-        : [],
-      retryOptionsPredicates: globalThis.Array.isArray(object?.retryOptionsPredicates)
-        ? object.retryOptionsPredicates.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.retry_options_predicates)
-        ? object.retry_options_predicates.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      hostSelectionRetryMaxAttempts: isSet(object.hostSelectionRetryMaxAttempts)
-        ? globalThis.Number(object.hostSelectionRetryMaxAttempts)
-        : isSet(object.host_selection_retry_max_attempts)
-        ? globalThis.Number(object.host_selection_retry_max_attempts)
-        : 0,
-      retriableStatusCodes: globalThis.Array.isArray(object?.retriableStatusCodes)
-        ? object.retriableStatusCodes.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.retriable_status_codes)
-        ? object.retriable_status_codes.map((e: any) => globalThis.Number(e))
-        : [],
-      retryBackOff: isSet(object.retryBackOff)
-        ? RetryPolicy_RetryBackOff.fromJSON(object.retryBackOff)
-        : isSet(object.retry_back_off)
-        ? RetryPolicy_RetryBackOff.fromJSON(object.retry_back_off)
-        : undefined,
-      rateLimitedRetryBackOff: isSet(object.rateLimitedRetryBackOff)
-        ? RetryPolicy_RateLimitedRetryBackOff.fromJSON(object.rateLimitedRetryBackOff)
-        : isSet(object.rate_limited_retry_back_off)
-        ? RetryPolicy_RateLimitedRetryBackOff.fromJSON(object.rate_limited_retry_back_off)
-        : undefined,
-      retriableHeaders: globalThis.Array.isArray(object?.retriableHeaders)
-        ? object.retriableHeaders.map((e: any) => HeaderMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.retriable_headers)
-        ? object.retriable_headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-      retriableRequestHeaders: globalThis.Array.isArray(object?.retriableRequestHeaders)
-        ? object.retriableRequestHeaders.map((e: any) => HeaderMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.retriable_request_headers)
-        ? object.retriable_request_headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RetryPolicy): unknown {
     const obj: any = {};
     if (message.retryOn !== "") {
@@ -8725,17 +7746,6 @@ export const RetryPolicy_RetryPriority: MessageFns<
     }
   },
 
-  fromJSON(object: any): RetryPolicy_RetryPriority {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RetryPolicy_RetryPriority): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -8821,17 +7831,6 @@ export const RetryPolicy_RetryHostPredicate: MessageFns<
     }
   },
 
-  fromJSON(object: any): RetryPolicy_RetryHostPredicate {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RetryPolicy_RetryHostPredicate): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -8915,21 +7914,6 @@ export const RetryPolicy_RetryBackOff: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RetryPolicy_RetryBackOff {
-    return {
-      baseInterval: isSet(object.baseInterval)
-        ? Duration.fromJSON(object.baseInterval)
-        : isSet(object.base_interval)
-        ? Duration.fromJSON(object.base_interval)
-        : undefined,
-      maxInterval: isSet(object.maxInterval)
-        ? Duration.fromJSON(object.maxInterval)
-        : isSet(object.max_interval)
-        ? Duration.fromJSON(object.max_interval)
-        : undefined,
-    };
   },
 
   toJSON(message: RetryPolicy_RetryBackOff): unknown {
@@ -9019,13 +8003,6 @@ export const RetryPolicy_ResetHeader: MessageFns<
     }
   },
 
-  fromJSON(object: any): RetryPolicy_ResetHeader {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      format: isSet(object.format) ? retryPolicy_ResetHeaderFormatFromJSON(object.format) : 0,
-    };
-  },
-
   toJSON(message: RetryPolicy_ResetHeader): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -9107,21 +8084,6 @@ export const RetryPolicy_RateLimitedRetryBackOff: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RetryPolicy_RateLimitedRetryBackOff {
-    return {
-      resetHeaders: globalThis.Array.isArray(object?.resetHeaders)
-        ? object.resetHeaders.map((e: any) => RetryPolicy_ResetHeader.fromJSON(e))
-        : globalThis.Array.isArray(object?.reset_headers)
-        ? object.reset_headers.map((e: any) => RetryPolicy_ResetHeader.fromJSON(e))
-        : [],
-      maxInterval: isSet(object.maxInterval)
-        ? Duration.fromJSON(object.maxInterval)
-        : isSet(object.max_interval)
-        ? Duration.fromJSON(object.max_interval)
-        : undefined,
-    };
   },
 
   toJSON(message: RetryPolicy_RateLimitedRetryBackOff): unknown {
@@ -9215,26 +8177,6 @@ export const HedgePolicy: MessageFns<HedgePolicy, "envoy.config.route.v3.HedgePo
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HedgePolicy {
-    return {
-      initialRequests: isSet(object.initialRequests)
-        ? Number(object.initialRequests)
-        : isSet(object.initial_requests)
-        ? Number(object.initial_requests)
-        : undefined,
-      additionalRequestChance: isSet(object.additionalRequestChance)
-        ? FractionalPercent.fromJSON(object.additionalRequestChance)
-        : isSet(object.additional_request_chance)
-        ? FractionalPercent.fromJSON(object.additional_request_chance)
-        : undefined,
-      hedgeOnPerTryTimeout: isSet(object.hedgeOnPerTryTimeout)
-        ? globalThis.Boolean(object.hedgeOnPerTryTimeout)
-        : isSet(object.hedge_on_per_try_timeout)
-        ? globalThis.Boolean(object.hedge_on_per_try_timeout)
-        : false,
-    };
   },
 
   toJSON(message: HedgePolicy): unknown {
@@ -9411,56 +8353,6 @@ export const RedirectAction: MessageFns<RedirectAction, "envoy.config.route.v3.R
     }
   },
 
-  fromJSON(object: any): RedirectAction {
-    return {
-      httpsRedirect: isSet(object.httpsRedirect)
-        ? globalThis.Boolean(object.httpsRedirect)
-        : isSet(object.https_redirect)
-        ? globalThis.Boolean(object.https_redirect)
-        : undefined,
-      schemeRedirect: isSet(object.schemeRedirect)
-        ? globalThis.String(object.schemeRedirect)
-        : isSet(object.scheme_redirect)
-        ? globalThis.String(object.scheme_redirect)
-        : undefined,
-      hostRedirect: isSet(object.hostRedirect)
-        ? globalThis.String(object.hostRedirect)
-        : isSet(object.host_redirect)
-        ? globalThis.String(object.host_redirect)
-        : "",
-      portRedirect: isSet(object.portRedirect)
-        ? globalThis.Number(object.portRedirect)
-        : isSet(object.port_redirect)
-        ? globalThis.Number(object.port_redirect)
-        : 0,
-      pathRedirect: isSet(object.pathRedirect)
-        ? globalThis.String(object.pathRedirect)
-        : isSet(object.path_redirect)
-        ? globalThis.String(object.path_redirect)
-        : undefined,
-      prefixRewrite: isSet(object.prefixRewrite)
-        ? globalThis.String(object.prefixRewrite)
-        : isSet(object.prefix_rewrite)
-        ? globalThis.String(object.prefix_rewrite)
-        : undefined,
-      regexRewrite: isSet(object.regexRewrite)
-        ? RegexMatchAndSubstitute.fromJSON(object.regexRewrite)
-        : isSet(object.regex_rewrite)
-        ? RegexMatchAndSubstitute.fromJSON(object.regex_rewrite)
-        : undefined,
-      responseCode: isSet(object.responseCode)
-        ? redirectAction_RedirectResponseCodeFromJSON(object.responseCode)
-        : isSet(object.response_code)
-        ? redirectAction_RedirectResponseCodeFromJSON(object.response_code)
-        : 0,
-      stripQuery: isSet(object.stripQuery)
-        ? globalThis.Boolean(object.stripQuery)
-        : isSet(object.strip_query)
-        ? globalThis.Boolean(object.strip_query)
-        : false,
-    };
-  },
-
   toJSON(message: RedirectAction): unknown {
     const obj: any = {};
     if (message.httpsRedirect !== undefined) {
@@ -9582,18 +8474,6 @@ export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.confi
     }
   },
 
-  fromJSON(object: any): DirectResponseAction {
-    return {
-      status: isSet(object.status) ? globalThis.Number(object.status) : 0,
-      body: isSet(object.body) ? DataSource.fromJSON(object.body) : undefined,
-      bodyFormat: isSet(object.bodyFormat)
-        ? SubstitutionFormatString.fromJSON(object.bodyFormat)
-        : isSet(object.body_format)
-        ? SubstitutionFormatString.fromJSON(object.body_format)
-        : undefined,
-    };
-  },
-
   toJSON(message: DirectResponseAction): unknown {
     const obj: any = {};
     if (message.status !== 0) {
@@ -9658,10 +8538,6 @@ export const NonForwardingAction: MessageFns<NonForwardingAction, "envoy.config.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): NonForwardingAction {
-    return {};
   },
 
   toJSON(_: NonForwardingAction): unknown {
@@ -9734,13 +8610,6 @@ export const Decorator: MessageFns<Decorator, "envoy.config.route.v3.Decorator">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Decorator {
-    return {
-      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
-      propagate: isSet(object.propagate) ? Boolean(object.propagate) : undefined,
-    };
   },
 
   toJSON(message: Decorator): unknown {
@@ -9874,37 +8743,6 @@ export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
     }
   },
 
-  fromJSON(object: any): Tracing {
-    return {
-      clientSampling: isSet(object.clientSampling)
-        ? FractionalPercent.fromJSON(object.clientSampling)
-        : isSet(object.client_sampling)
-        ? FractionalPercent.fromJSON(object.client_sampling)
-        : undefined,
-      randomSampling: isSet(object.randomSampling)
-        ? FractionalPercent.fromJSON(object.randomSampling)
-        : isSet(object.random_sampling)
-        ? FractionalPercent.fromJSON(object.random_sampling)
-        : undefined,
-      overallSampling: isSet(object.overallSampling)
-        ? FractionalPercent.fromJSON(object.overallSampling)
-        : isSet(object.overall_sampling)
-        ? FractionalPercent.fromJSON(object.overall_sampling)
-        : undefined,
-      customTags: globalThis.Array.isArray(object?.customTags)
-        ? object.customTags.map((e: any) => CustomTag.fromJSON(e))
-        : globalThis.Array.isArray(object?.custom_tags)
-        ? object.custom_tags.map((e: any) => CustomTag.fromJSON(e))
-        : [],
-      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
-      upstreamOperation: isSet(object.upstreamOperation)
-        ? globalThis.String(object.upstreamOperation)
-        : isSet(object.upstream_operation)
-        ? globalThis.String(object.upstream_operation)
-        : "",
-    };
-  },
-
   toJSON(message: Tracing): unknown {
     const obj: any = {};
     if (message.clientSampling !== undefined) {
@@ -10005,15 +8843,6 @@ export const VirtualCluster: MessageFns<VirtualCluster, "envoy.config.route.v3.V
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): VirtualCluster {
-    return {
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-    };
   },
 
   toJSON(message: VirtualCluster): unknown {
@@ -10145,31 +8974,6 @@ export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit">
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit {
-    return {
-      stage: isSet(object.stage) ? Number(object.stage) : undefined,
-      disableKey: isSet(object.disableKey)
-        ? globalThis.String(object.disableKey)
-        : isSet(object.disable_key)
-        ? globalThis.String(object.disable_key)
-        : "",
-      actions: globalThis.Array.isArray(object?.actions)
-        ? object.actions.map((e: any) => RateLimit_Action.fromJSON(e))
-        : [],
-      limit: isSet(object.limit) ? RateLimit_Override.fromJSON(object.limit) : undefined,
-      hitsAddend: isSet(object.hitsAddend)
-        ? RateLimit_HitsAddend.fromJSON(object.hitsAddend)
-        : isSet(object.hits_addend)
-        ? RateLimit_HitsAddend.fromJSON(object.hits_addend)
-        : undefined,
-      applyOnStreamDone: isSet(object.applyOnStreamDone)
-        ? globalThis.Boolean(object.applyOnStreamDone)
-        : isSet(object.apply_on_stream_done)
-        ? globalThis.Boolean(object.apply_on_stream_done)
-        : false,
-    };
   },
 
   toJSON(message: RateLimit): unknown {
@@ -10399,63 +9203,6 @@ export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.
     }
   },
 
-  fromJSON(object: any): RateLimit_Action {
-    return {
-      sourceCluster: isSet(object.sourceCluster)
-        ? RateLimit_Action_SourceCluster.fromJSON(object.sourceCluster)
-        : isSet(object.source_cluster)
-        ? RateLimit_Action_SourceCluster.fromJSON(object.source_cluster)
-        : undefined,
-      destinationCluster: isSet(object.destinationCluster)
-        ? RateLimit_Action_DestinationCluster.fromJSON(object.destinationCluster)
-        : isSet(object.destination_cluster)
-        ? RateLimit_Action_DestinationCluster.fromJSON(object.destination_cluster)
-        : undefined,
-      requestHeaders: isSet(object.requestHeaders)
-        ? RateLimit_Action_RequestHeaders.fromJSON(object.requestHeaders)
-        : isSet(object.request_headers)
-        ? RateLimit_Action_RequestHeaders.fromJSON(object.request_headers)
-        : undefined,
-      queryParameters: isSet(object.queryParameters)
-        ? RateLimit_Action_QueryParameters.fromJSON(object.queryParameters)
-        : isSet(object.query_parameters)
-        ? RateLimit_Action_QueryParameters.fromJSON(object.query_parameters)
-        : undefined,
-      remoteAddress: isSet(object.remoteAddress)
-        ? RateLimit_Action_RemoteAddress.fromJSON(object.remoteAddress)
-        : isSet(object.remote_address)
-        ? RateLimit_Action_RemoteAddress.fromJSON(object.remote_address)
-        : undefined,
-      genericKey: isSet(object.genericKey)
-        ? RateLimit_Action_GenericKey.fromJSON(object.genericKey)
-        : isSet(object.generic_key)
-        ? RateLimit_Action_GenericKey.fromJSON(object.generic_key)
-        : undefined,
-      headerValueMatch: isSet(object.headerValueMatch)
-        ? RateLimit_Action_HeaderValueMatch.fromJSON(object.headerValueMatch)
-        : isSet(object.header_value_match)
-        ? RateLimit_Action_HeaderValueMatch.fromJSON(object.header_value_match)
-        : undefined,
-      dynamicMetadata: isSet(object.dynamicMetadata)
-        ? RateLimit_Action_DynamicMetaData.fromJSON(object.dynamicMetadata)
-        : isSet(object.dynamic_metadata)
-        ? RateLimit_Action_DynamicMetaData.fromJSON(object.dynamic_metadata)
-        : undefined,
-      metadata: isSet(object.metadata) ? RateLimit_Action_MetaData.fromJSON(object.metadata) : undefined,
-      extension: isSet(object.extension) ? TypedExtensionConfig.fromJSON(object.extension) : undefined,
-      maskedRemoteAddress: isSet(object.maskedRemoteAddress)
-        ? RateLimit_Action_MaskedRemoteAddress.fromJSON(object.maskedRemoteAddress)
-        : isSet(object.masked_remote_address)
-        ? RateLimit_Action_MaskedRemoteAddress.fromJSON(object.masked_remote_address)
-        : undefined,
-      queryParameterValueMatch: isSet(object.queryParameterValueMatch)
-        ? RateLimit_Action_QueryParameterValueMatch.fromJSON(object.queryParameterValueMatch)
-        : isSet(object.query_parameter_value_match)
-        ? RateLimit_Action_QueryParameterValueMatch.fromJSON(object.query_parameter_value_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: RateLimit_Action): unknown {
     const obj: any = {};
     if (message.sourceCluster !== undefined) {
@@ -10582,10 +9329,6 @@ export const RateLimit_Action_SourceCluster: MessageFns<
     }
   },
 
-  fromJSON(_: any): RateLimit_Action_SourceCluster {
-    return {};
-  },
-
   toJSON(_: RateLimit_Action_SourceCluster): unknown {
     const obj: any = {};
     return obj;
@@ -10637,10 +9380,6 @@ export const RateLimit_Action_DestinationCluster: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): RateLimit_Action_DestinationCluster {
-    return {};
   },
 
   toJSON(_: RateLimit_Action_DestinationCluster): unknown {
@@ -10727,26 +9466,6 @@ export const RateLimit_Action_RequestHeaders: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_Action_RequestHeaders {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      skipIfAbsent: isSet(object.skipIfAbsent)
-        ? globalThis.Boolean(object.skipIfAbsent)
-        : isSet(object.skip_if_absent)
-        ? globalThis.Boolean(object.skip_if_absent)
-        : false,
-    };
   },
 
   toJSON(message: RateLimit_Action_RequestHeaders): unknown {
@@ -10847,26 +9566,6 @@ export const RateLimit_Action_QueryParameters: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimit_Action_QueryParameters {
-    return {
-      queryParameterName: isSet(object.queryParameterName)
-        ? globalThis.String(object.queryParameterName)
-        : isSet(object.query_parameter_name)
-        ? globalThis.String(object.query_parameter_name)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      skipIfAbsent: isSet(object.skipIfAbsent)
-        ? globalThis.Boolean(object.skipIfAbsent)
-        : isSet(object.skip_if_absent)
-        ? globalThis.Boolean(object.skip_if_absent)
-        : false,
-    };
-  },
-
   toJSON(message: RateLimit_Action_QueryParameters): unknown {
     const obj: any = {};
     if (message.queryParameterName !== "") {
@@ -10930,10 +9629,6 @@ export const RateLimit_Action_RemoteAddress: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): RateLimit_Action_RemoteAddress {
-    return {};
   },
 
   toJSON(_: RateLimit_Action_RemoteAddress): unknown {
@@ -11009,21 +9704,6 @@ export const RateLimit_Action_MaskedRemoteAddress: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_Action_MaskedRemoteAddress {
-    return {
-      v4PrefixMaskLen: isSet(object.v4PrefixMaskLen)
-        ? Number(object.v4PrefixMaskLen)
-        : isSet(object.v4_prefix_mask_len)
-        ? Number(object.v4_prefix_mask_len)
-        : undefined,
-      v6PrefixMaskLen: isSet(object.v6PrefixMaskLen)
-        ? Number(object.v6PrefixMaskLen)
-        : isSet(object.v6_prefix_mask_len)
-        ? Number(object.v6_prefix_mask_len)
-        : undefined,
-    };
   },
 
   toJSON(message: RateLimit_Action_MaskedRemoteAddress): unknown {
@@ -11118,26 +9798,6 @@ export const RateLimit_Action_GenericKey: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_Action_GenericKey {
-    return {
-      descriptorValue: isSet(object.descriptorValue)
-        ? globalThis.String(object.descriptorValue)
-        : isSet(object.descriptor_value)
-        ? globalThis.String(object.descriptor_value)
-        : "",
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-    };
   },
 
   toJSON(message: RateLimit_Action_GenericKey): unknown {
@@ -11260,34 +9920,6 @@ export const RateLimit_Action_HeaderValueMatch: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimit_Action_HeaderValueMatch {
-    return {
-      descriptorValue: isSet(object.descriptorValue)
-        ? globalThis.String(object.descriptorValue)
-        : isSet(object.descriptor_value)
-        ? globalThis.String(object.descriptor_value)
-        : "",
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      expectMatch: isSet(object.expectMatch)
-        ? Boolean(object.expectMatch)
-        : isSet(object.expect_match)
-        ? Boolean(object.expect_match)
-        : undefined,
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RateLimit_Action_HeaderValueMatch): unknown {
     const obj: any = {};
     if (message.descriptorValue !== "") {
@@ -11392,26 +10024,6 @@ export const RateLimit_Action_DynamicMetaData: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_Action_DynamicMetaData {
-    return {
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-    };
   },
 
   toJSON(message: RateLimit_Action_DynamicMetaData): unknown {
@@ -11534,32 +10146,6 @@ export const RateLimit_Action_MetaData: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_Action_MetaData {
-    return {
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-      source: isSet(object.source) ? rateLimit_Action_MetaData_SourceFromJSON(object.source) : 0,
-      skipIfAbsent: isSet(object.skipIfAbsent)
-        ? globalThis.Boolean(object.skipIfAbsent)
-        : isSet(object.skip_if_absent)
-        ? globalThis.Boolean(object.skip_if_absent)
-        : false,
-    };
   },
 
   toJSON(message: RateLimit_Action_MetaData): unknown {
@@ -11692,36 +10278,6 @@ export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimit_Action_QueryParameterValueMatch {
-    return {
-      descriptorValue: isSet(object.descriptorValue)
-        ? globalThis.String(object.descriptorValue)
-        : isSet(object.descriptor_value)
-        ? globalThis.String(object.descriptor_value)
-        : "",
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      expectMatch: isSet(object.expectMatch)
-        ? Boolean(object.expectMatch)
-        : isSet(object.expect_match)
-        ? Boolean(object.expect_match)
-        : undefined,
-      queryParameters: globalThis.Array.isArray(object?.queryParameters)
-        ? object.queryParameters.map((e: any) => QueryParameterMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.query_parameters)
-        ? object.query_parameters.map((e: any) => QueryParameterMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RateLimit_Action_QueryParameterValueMatch): unknown {
     const obj: any = {};
     if (message.descriptorValue !== "") {
@@ -11805,16 +10361,6 @@ export const RateLimit_Override: MessageFns<RateLimit_Override, "envoy.config.ro
     }
   },
 
-  fromJSON(object: any): RateLimit_Override {
-    return {
-      dynamicMetadata: isSet(object.dynamicMetadata)
-        ? RateLimit_Override_DynamicMetadata.fromJSON(object.dynamicMetadata)
-        : isSet(object.dynamic_metadata)
-        ? RateLimit_Override_DynamicMetadata.fromJSON(object.dynamic_metadata)
-        : undefined,
-    };
-  },
-
   toJSON(message: RateLimit_Override): unknown {
     const obj: any = {};
     if (message.dynamicMetadata !== undefined) {
@@ -11883,16 +10429,6 @@ export const RateLimit_Override_DynamicMetadata: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_Override_DynamicMetadata {
-    return {
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-    };
   },
 
   toJSON(message: RateLimit_Override_DynamicMetadata): unknown {
@@ -11971,13 +10507,6 @@ export const RateLimit_HitsAddend: MessageFns<RateLimit_HitsAddend, "envoy.confi
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimit_HitsAddend {
-    return {
-      number: isSet(object.number) ? Number(object.number) : undefined,
-      format: isSet(object.format) ? globalThis.String(object.format) : "",
-    };
   },
 
   toJSON(message: RateLimit_HitsAddend): unknown {
@@ -12171,62 +10700,6 @@ export const HeaderMatcher: MessageFns<HeaderMatcher, "envoy.config.route.v3.Hea
     }
   },
 
-  fromJSON(object: any): HeaderMatcher {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      exactMatch: isSet(object.exactMatch)
-        ? globalThis.String(object.exactMatch)
-        : isSet(object.exact_match)
-        ? globalThis.String(object.exact_match)
-        : undefined,
-      safeRegexMatch: isSet(object.safeRegexMatch)
-        ? RegexMatcher.fromJSON(object.safeRegexMatch)
-        : isSet(object.safe_regex_match)
-        ? RegexMatcher.fromJSON(object.safe_regex_match)
-        : undefined,
-      rangeMatch: isSet(object.rangeMatch)
-        ? Int64Range.fromJSON(object.rangeMatch)
-        : isSet(object.range_match)
-        ? Int64Range.fromJSON(object.range_match)
-        : undefined,
-      presentMatch: isSet(object.presentMatch)
-        ? globalThis.Boolean(object.presentMatch)
-        : isSet(object.present_match)
-        ? globalThis.Boolean(object.present_match)
-        : undefined,
-      prefixMatch: isSet(object.prefixMatch)
-        ? globalThis.String(object.prefixMatch)
-        : isSet(object.prefix_match)
-        ? globalThis.String(object.prefix_match)
-        : undefined,
-      suffixMatch: isSet(object.suffixMatch)
-        ? globalThis.String(object.suffixMatch)
-        : isSet(object.suffix_match)
-        ? globalThis.String(object.suffix_match)
-        : undefined,
-      containsMatch: isSet(object.containsMatch)
-        ? globalThis.String(object.containsMatch)
-        : isSet(object.contains_match)
-        ? globalThis.String(object.contains_match)
-        : undefined,
-      stringMatch: isSet(object.stringMatch)
-        ? StringMatcher.fromJSON(object.stringMatch)
-        : isSet(object.string_match)
-        ? StringMatcher.fromJSON(object.string_match)
-        : undefined,
-      invertMatch: isSet(object.invertMatch)
-        ? globalThis.Boolean(object.invertMatch)
-        : isSet(object.invert_match)
-        ? globalThis.Boolean(object.invert_match)
-        : false,
-      treatMissingHeaderAsEmpty: isSet(object.treatMissingHeaderAsEmpty)
-        ? globalThis.Boolean(object.treatMissingHeaderAsEmpty)
-        : isSet(object.treat_missing_header_as_empty)
-        ? globalThis.Boolean(object.treat_missing_header_as_empty)
-        : false,
-    };
-  },
-
   toJSON(message: HeaderMatcher): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -12360,22 +10833,6 @@ export const QueryParameterMatcher: MessageFns<QueryParameterMatcher, "envoy.con
     }
   },
 
-  fromJSON(object: any): QueryParameterMatcher {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      stringMatch: isSet(object.stringMatch)
-        ? StringMatcher.fromJSON(object.stringMatch)
-        : isSet(object.string_match)
-        ? StringMatcher.fromJSON(object.string_match)
-        : undefined,
-      presentMatch: isSet(object.presentMatch)
-        ? globalThis.Boolean(object.presentMatch)
-        : isSet(object.present_match)
-        ? globalThis.Boolean(object.present_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: QueryParameterMatcher): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -12471,22 +10928,6 @@ export const CookieMatcher: MessageFns<CookieMatcher, "envoy.config.route.v3.Coo
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CookieMatcher {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      stringMatch: isSet(object.stringMatch)
-        ? StringMatcher.fromJSON(object.stringMatch)
-        : isSet(object.string_match)
-        ? StringMatcher.fromJSON(object.string_match)
-        : undefined,
-      invertMatch: isSet(object.invertMatch)
-        ? globalThis.Boolean(object.invertMatch)
-        : isSet(object.invert_match)
-        ? globalThis.Boolean(object.invert_match)
-        : false,
-    };
   },
 
   toJSON(message: CookieMatcher): unknown {
@@ -12627,34 +11068,6 @@ export const InternalRedirectPolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): InternalRedirectPolicy {
-    return {
-      maxInternalRedirects: isSet(object.maxInternalRedirects)
-        ? Number(object.maxInternalRedirects)
-        : isSet(object.max_internal_redirects)
-        ? Number(object.max_internal_redirects)
-        : undefined,
-      redirectResponseCodes: globalThis.Array.isArray(object?.redirectResponseCodes)
-        ? object.redirectResponseCodes.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.redirect_response_codes)
-        ? object.redirect_response_codes.map((e: any) => globalThis.Number(e))
-        : [],
-      predicates: globalThis.Array.isArray(object?.predicates)
-        ? object.predicates.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      allowCrossSchemeRedirect: isSet(object.allowCrossSchemeRedirect)
-        ? globalThis.Boolean(object.allowCrossSchemeRedirect)
-        : isSet(object.allow_cross_scheme_redirect)
-        ? globalThis.Boolean(object.allow_cross_scheme_redirect)
-        : false,
-      responseHeadersToCopy: globalThis.Array.isArray(object?.responseHeadersToCopy)
-        ? object.responseHeadersToCopy.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_headers_to_copy)
-        ? object.response_headers_to_copy.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: InternalRedirectPolicy): unknown {
     const obj: any = {};
     if (message.maxInternalRedirects !== undefined) {
@@ -12758,18 +11171,6 @@ export const FilterConfig: MessageFns<FilterConfig, "envoy.config.route.v3.Filte
     }
   },
 
-  fromJSON(object: any): FilterConfig {
-    return {
-      config: isSet(object.config) ? Any.fromJSON(object.config) : undefined,
-      isOptional: isSet(object.isOptional)
-        ? globalThis.Boolean(object.isOptional)
-        : isSet(object.is_optional)
-        ? globalThis.Boolean(object.is_optional)
-        : false,
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : false,
-    };
-  },
-
   toJSON(message: FilterConfig): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -12817,19 +11218,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

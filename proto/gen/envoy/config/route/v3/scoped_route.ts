@@ -207,28 +207,6 @@ export const ScopedRouteConfiguration: MessageFns<
     }
   },
 
-  fromJSON(object: any): ScopedRouteConfiguration {
-    return {
-      onDemand: isSet(object.onDemand)
-        ? globalThis.Boolean(object.onDemand)
-        : isSet(object.on_demand)
-        ? globalThis.Boolean(object.on_demand)
-        : false,
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      routeConfigurationName: isSet(object.routeConfigurationName)
-        ? globalThis.String(object.routeConfigurationName)
-        : isSet(object.route_configuration_name)
-        ? globalThis.String(object.route_configuration_name)
-        : "",
-      routeConfiguration: isSet(object.routeConfiguration)
-        ? RouteConfiguration.fromJSON(object.routeConfiguration)
-        : isSet(object.route_configuration)
-        ? RouteConfiguration.fromJSON(object.route_configuration)
-        : undefined,
-      key: isSet(object.key) ? ScopedRouteConfiguration_Key.fromJSON(object.key) : undefined,
-    };
-  },
-
   toJSON(message: ScopedRouteConfiguration): unknown {
     const obj: any = {};
     if (message.onDemand !== false) {
@@ -317,14 +295,6 @@ export const ScopedRouteConfiguration_Key: MessageFns<
     }
   },
 
-  fromJSON(object: any): ScopedRouteConfiguration_Key {
-    return {
-      fragments: globalThis.Array.isArray(object?.fragments)
-        ? object.fragments.map((e: any) => ScopedRouteConfiguration_Key_Fragment.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ScopedRouteConfiguration_Key): unknown {
     const obj: any = {};
     if (message.fragments?.length) {
@@ -393,16 +363,6 @@ export const ScopedRouteConfiguration_Key_Fragment: MessageFns<
     }
   },
 
-  fromJSON(object: any): ScopedRouteConfiguration_Key_Fragment {
-    return {
-      stringKey: isSet(object.stringKey)
-        ? globalThis.String(object.stringKey)
-        : isSet(object.string_key)
-        ? globalThis.String(object.string_key)
-        : undefined,
-    };
-  },
-
   toJSON(message: ScopedRouteConfiguration_Key_Fragment): unknown {
     const obj: any = {};
     if (message.stringKey !== undefined) {
@@ -429,15 +389,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

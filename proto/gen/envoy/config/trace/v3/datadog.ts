@@ -88,16 +88,6 @@ export const DatadogRemoteConfig: MessageFns<DatadogRemoteConfig, "envoy.config.
     }
   },
 
-  fromJSON(object: any): DatadogRemoteConfig {
-    return {
-      pollingInterval: isSet(object.pollingInterval)
-        ? Duration.fromJSON(object.pollingInterval)
-        : isSet(object.polling_interval)
-        ? Duration.fromJSON(object.polling_interval)
-        : undefined,
-    };
-  },
-
   toJSON(message: DatadogRemoteConfig): unknown {
     const obj: any = {};
     if (message.pollingInterval !== undefined) {
@@ -198,31 +188,6 @@ export const DatadogConfig: MessageFns<DatadogConfig, "envoy.config.trace.v3.Dat
     }
   },
 
-  fromJSON(object: any): DatadogConfig {
-    return {
-      collectorCluster: isSet(object.collectorCluster)
-        ? globalThis.String(object.collectorCluster)
-        : isSet(object.collector_cluster)
-        ? globalThis.String(object.collector_cluster)
-        : "",
-      serviceName: isSet(object.serviceName)
-        ? globalThis.String(object.serviceName)
-        : isSet(object.service_name)
-        ? globalThis.String(object.service_name)
-        : "",
-      collectorHostname: isSet(object.collectorHostname)
-        ? globalThis.String(object.collectorHostname)
-        : isSet(object.collector_hostname)
-        ? globalThis.String(object.collector_hostname)
-        : "",
-      remoteConfig: isSet(object.remoteConfig)
-        ? DatadogRemoteConfig.fromJSON(object.remoteConfig)
-        : isSet(object.remote_config)
-        ? DatadogRemoteConfig.fromJSON(object.remote_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: DatadogConfig): unknown {
     const obj: any = {};
     if (message.collectorCluster !== "") {
@@ -263,15 +228,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -89,10 +89,6 @@ export const Tracing: MessageFns<Tracing, "envoy.config.trace.v3.Tracing"> = {
     }
   },
 
-  fromJSON(object: any): Tracing {
-    return { http: isSet(object.http) ? Tracing_Http.fromJSON(object.http) : undefined };
-  },
-
   toJSON(message: Tracing): unknown {
     const obj: any = {};
     if (message.http !== undefined) {
@@ -171,17 +167,6 @@ export const Tracing_Http: MessageFns<Tracing_Http, "envoy.config.trace.v3.Traci
     }
   },
 
-  fromJSON(object: any): Tracing_Http {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: Tracing_Http): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -214,15 +199,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

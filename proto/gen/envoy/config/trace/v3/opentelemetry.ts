@@ -180,37 +180,6 @@ export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.
     }
   },
 
-  fromJSON(object: any): OpenTelemetryConfig {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      httpService: isSet(object.httpService)
-        ? HttpService.fromJSON(object.httpService)
-        : isSet(object.http_service)
-        ? HttpService.fromJSON(object.http_service)
-        : undefined,
-      serviceName: isSet(object.serviceName)
-        ? globalThis.String(object.serviceName)
-        : isSet(object.service_name)
-        ? globalThis.String(object.service_name)
-        : "",
-      resourceDetectors: globalThis.Array.isArray(object?.resourceDetectors)
-        ? object.resourceDetectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_detectors)
-        ? object.resource_detectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      sampler: isSet(object.sampler) ? TypedExtensionConfig.fromJSON(object.sampler) : undefined,
-      maxCacheSize: isSet(object.maxCacheSize)
-        ? Number(object.maxCacheSize)
-        : isSet(object.max_cache_size)
-        ? Number(object.max_cache_size)
-        : undefined,
-    };
-  },
-
   toJSON(message: OpenTelemetryConfig): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -263,15 +232,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

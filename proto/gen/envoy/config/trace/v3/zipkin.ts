@@ -154,19 +154,6 @@ export enum ZipkinConfig_TraceContextOption {
   USE_B3_WITH_W3C_PROPAGATION = 1,
 }
 
-export function zipkinConfig_TraceContextOptionFromJSON(object: any): ZipkinConfig_TraceContextOption {
-  switch (object) {
-    case 0:
-    case "USE_B3":
-      return ZipkinConfig_TraceContextOption.USE_B3;
-    case 1:
-    case "USE_B3_WITH_W3C_PROPAGATION":
-      return ZipkinConfig_TraceContextOption.USE_B3_WITH_W3C_PROPAGATION;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ZipkinConfig_TraceContextOption");
-  }
-}
-
 export function zipkinConfig_TraceContextOptionToJSON(object: ZipkinConfig_TraceContextOption): string {
   switch (object) {
     case ZipkinConfig_TraceContextOption.USE_B3:
@@ -198,27 +185,6 @@ export enum ZipkinConfig_CollectorEndpointVersion {
   HTTP_PROTO = 2,
   /** GRPC - [#not-implemented-hide:] */
   GRPC = 3,
-}
-
-export function zipkinConfig_CollectorEndpointVersionFromJSON(object: any): ZipkinConfig_CollectorEndpointVersion {
-  switch (object) {
-    case 0:
-    case "DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE":
-      return ZipkinConfig_CollectorEndpointVersion.DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE;
-    case 1:
-    case "HTTP_JSON":
-      return ZipkinConfig_CollectorEndpointVersion.HTTP_JSON;
-    case 2:
-    case "HTTP_PROTO":
-      return ZipkinConfig_CollectorEndpointVersion.HTTP_PROTO;
-    case 3:
-    case "GRPC":
-      return ZipkinConfig_CollectorEndpointVersion.GRPC;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum ZipkinConfig_CollectorEndpointVersion",
-      );
-  }
 }
 
 export function zipkinConfig_CollectorEndpointVersionToJSON(object: ZipkinConfig_CollectorEndpointVersion): string {
@@ -383,56 +349,6 @@ export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.Zipki
     }
   },
 
-  fromJSON(object: any): ZipkinConfig {
-    return {
-      collectorCluster: isSet(object.collectorCluster)
-        ? globalThis.String(object.collectorCluster)
-        : isSet(object.collector_cluster)
-        ? globalThis.String(object.collector_cluster)
-        : "",
-      collectorEndpoint: isSet(object.collectorEndpoint)
-        ? globalThis.String(object.collectorEndpoint)
-        : isSet(object.collector_endpoint)
-        ? globalThis.String(object.collector_endpoint)
-        : "",
-      traceId128bit: isSet(object.traceId128bit)
-        ? globalThis.Boolean(object.traceId128bit)
-        : isSet(object.trace_id_128bit)
-        ? globalThis.Boolean(object.trace_id_128bit)
-        : false,
-      sharedSpanContext: isSet(object.sharedSpanContext)
-        ? Boolean(object.sharedSpanContext)
-        : isSet(object.shared_span_context)
-        ? Boolean(object.shared_span_context)
-        : undefined,
-      collectorEndpointVersion: isSet(object.collectorEndpointVersion)
-        ? zipkinConfig_CollectorEndpointVersionFromJSON(object.collectorEndpointVersion)
-        : isSet(object.collector_endpoint_version)
-        ? zipkinConfig_CollectorEndpointVersionFromJSON(object.collector_endpoint_version)
-        : 0,
-      collectorHostname: isSet(object.collectorHostname)
-        ? globalThis.String(object.collectorHostname)
-        : isSet(object.collector_hostname)
-        ? globalThis.String(object.collector_hostname)
-        : "",
-      splitSpansForRequest: isSet(object.splitSpansForRequest)
-        ? globalThis.Boolean(object.splitSpansForRequest)
-        : isSet(object.split_spans_for_request)
-        ? globalThis.Boolean(object.split_spans_for_request)
-        : false,
-      traceContextOption: isSet(object.traceContextOption)
-        ? zipkinConfig_TraceContextOptionFromJSON(object.traceContextOption)
-        : isSet(object.trace_context_option)
-        ? zipkinConfig_TraceContextOptionFromJSON(object.trace_context_option)
-        : 0,
-      collectorService: isSet(object.collectorService)
-        ? HttpService.fromJSON(object.collectorService)
-        : isSet(object.collector_service)
-        ? HttpService.fromJSON(object.collector_service)
-        : undefined,
-    };
-  },
-
   toJSON(message: ZipkinConfig): unknown {
     const obj: any = {};
     if (message.collectorCluster !== "") {
@@ -493,15 +409,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

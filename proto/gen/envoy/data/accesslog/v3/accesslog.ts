@@ -11,7 +11,7 @@ import { Duration } from "../../../../google/protobuf/duration";
 import { Timestamp } from "../../../../google/protobuf/timestamp";
 import { UInt32Value } from "../../../../google/protobuf/wrappers";
 import { Address } from "../../../config/core/v3/address";
-import { Metadata, RequestMethod, requestMethodFromJSON, requestMethodToJSON } from "../../../config/core/v3/base";
+import { Metadata, RequestMethod, requestMethodToJSON } from "../../../config/core/v3/base";
 
 export enum AccessLogType {
   NotSet = 0,
@@ -28,55 +28,6 @@ export enum AccessLogType {
   UdpTunnelUpstreamConnected = 11,
   UdpPeriodic = 12,
   UdpSessionEnd = 13,
-}
-
-export function accessLogTypeFromJSON(object: any): AccessLogType {
-  switch (object) {
-    case 0:
-    case "NotSet":
-      return AccessLogType.NotSet;
-    case 1:
-    case "TcpUpstreamConnected":
-      return AccessLogType.TcpUpstreamConnected;
-    case 2:
-    case "TcpPeriodic":
-      return AccessLogType.TcpPeriodic;
-    case 3:
-    case "TcpConnectionEnd":
-      return AccessLogType.TcpConnectionEnd;
-    case 4:
-    case "DownstreamStart":
-      return AccessLogType.DownstreamStart;
-    case 5:
-    case "DownstreamPeriodic":
-      return AccessLogType.DownstreamPeriodic;
-    case 6:
-    case "DownstreamEnd":
-      return AccessLogType.DownstreamEnd;
-    case 7:
-    case "UpstreamPoolReady":
-      return AccessLogType.UpstreamPoolReady;
-    case 8:
-    case "UpstreamPeriodic":
-      return AccessLogType.UpstreamPeriodic;
-    case 9:
-    case "UpstreamEnd":
-      return AccessLogType.UpstreamEnd;
-    case 10:
-    case "DownstreamTunnelSuccessfullyEstablished":
-      return AccessLogType.DownstreamTunnelSuccessfullyEstablished;
-    case 11:
-    case "UdpTunnelUpstreamConnected":
-      return AccessLogType.UdpTunnelUpstreamConnected;
-    case 12:
-    case "UdpPeriodic":
-      return AccessLogType.UdpPeriodic;
-    case 13:
-    case "UdpSessionEnd":
-      return AccessLogType.UdpSessionEnd;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum AccessLogType");
-  }
 }
 
 export function accessLogTypeToJSON(object: AccessLogType): string {
@@ -142,28 +93,6 @@ export enum HTTPAccessLogEntry_HTTPVersion {
   HTTP11 = 2,
   HTTP2 = 3,
   HTTP3 = 4,
-}
-
-export function hTTPAccessLogEntry_HTTPVersionFromJSON(object: any): HTTPAccessLogEntry_HTTPVersion {
-  switch (object) {
-    case 0:
-    case "PROTOCOL_UNSPECIFIED":
-      return HTTPAccessLogEntry_HTTPVersion.PROTOCOL_UNSPECIFIED;
-    case 1:
-    case "HTTP10":
-      return HTTPAccessLogEntry_HTTPVersion.HTTP10;
-    case 2:
-    case "HTTP11":
-      return HTTPAccessLogEntry_HTTPVersion.HTTP11;
-    case 3:
-    case "HTTP2":
-      return HTTPAccessLogEntry_HTTPVersion.HTTP2;
-    case 4:
-    case "HTTP3":
-      return HTTPAccessLogEntry_HTTPVersion.HTTP3;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum HTTPAccessLogEntry_HTTPVersion");
-  }
 }
 
 export function hTTPAccessLogEntry_HTTPVersionToJSON(object: HTTPAccessLogEntry_HTTPVersion): string {
@@ -510,19 +439,6 @@ export enum ResponseFlags_Unauthorized_Reason {
   EXTERNAL_SERVICE = 1,
 }
 
-export function responseFlags_Unauthorized_ReasonFromJSON(object: any): ResponseFlags_Unauthorized_Reason {
-  switch (object) {
-    case 0:
-    case "REASON_UNSPECIFIED":
-      return ResponseFlags_Unauthorized_Reason.REASON_UNSPECIFIED;
-    case 1:
-    case "EXTERNAL_SERVICE":
-      return ResponseFlags_Unauthorized_Reason.EXTERNAL_SERVICE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ResponseFlags_Unauthorized_Reason");
-  }
-}
-
 export function responseFlags_Unauthorized_ReasonToJSON(object: ResponseFlags_Unauthorized_Reason): string {
   switch (object) {
     case ResponseFlags_Unauthorized_Reason.REASON_UNSPECIFIED:
@@ -573,28 +489,6 @@ export enum TLSProperties_TLSVersion {
   TLSv1_1 = 2,
   TLSv1_2 = 3,
   TLSv1_3 = 4,
-}
-
-export function tLSProperties_TLSVersionFromJSON(object: any): TLSProperties_TLSVersion {
-  switch (object) {
-    case 0:
-    case "VERSION_UNSPECIFIED":
-      return TLSProperties_TLSVersion.VERSION_UNSPECIFIED;
-    case 1:
-    case "TLSv1":
-      return TLSProperties_TLSVersion.TLSv1;
-    case 2:
-    case "TLSv1_1":
-      return TLSProperties_TLSVersion.TLSv1_1;
-    case 3:
-    case "TLSv1_2":
-      return TLSProperties_TLSVersion.TLSv1_2;
-    case 4:
-    case "TLSv1_3":
-      return TLSProperties_TLSVersion.TLSv1_3;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TLSProperties_TLSVersion");
-  }
 }
 
 export function tLSProperties_TLSVersionToJSON(object: TLSProperties_TLSVersion): string {
@@ -795,21 +689,6 @@ export const TCPAccessLogEntry: MessageFns<TCPAccessLogEntry, "envoy.data.access
     }
   },
 
-  fromJSON(object: any): TCPAccessLogEntry {
-    return {
-      commonProperties: isSet(object.commonProperties)
-        ? AccessLogCommon.fromJSON(object.commonProperties)
-        : isSet(object.common_properties)
-        ? AccessLogCommon.fromJSON(object.common_properties)
-        : undefined,
-      connectionProperties: isSet(object.connectionProperties)
-        ? ConnectionProperties.fromJSON(object.connectionProperties)
-        : isSet(object.connection_properties)
-        ? ConnectionProperties.fromJSON(object.connection_properties)
-        : undefined,
-    };
-  },
-
   toJSON(message: TCPAccessLogEntry): unknown {
     const obj: any = {};
     if (message.commonProperties !== undefined) {
@@ -916,23 +795,6 @@ export const HTTPAccessLogEntry: MessageFns<HTTPAccessLogEntry, "envoy.data.acce
     }
   },
 
-  fromJSON(object: any): HTTPAccessLogEntry {
-    return {
-      commonProperties: isSet(object.commonProperties)
-        ? AccessLogCommon.fromJSON(object.commonProperties)
-        : isSet(object.common_properties)
-        ? AccessLogCommon.fromJSON(object.common_properties)
-        : undefined,
-      protocolVersion: isSet(object.protocolVersion)
-        ? hTTPAccessLogEntry_HTTPVersionFromJSON(object.protocolVersion)
-        : isSet(object.protocol_version)
-        ? hTTPAccessLogEntry_HTTPVersionFromJSON(object.protocol_version)
-        : 0,
-      request: isSet(object.request) ? HTTPRequestProperties.fromJSON(object.request) : undefined,
-      response: isSet(object.response) ? HTTPResponseProperties.fromJSON(object.response) : undefined,
-    };
-  },
-
   toJSON(message: HTTPAccessLogEntry): unknown {
     const obj: any = {};
     if (message.commonProperties !== undefined) {
@@ -1025,21 +887,6 @@ export const ConnectionProperties: MessageFns<ConnectionProperties, "envoy.data.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ConnectionProperties {
-    return {
-      receivedBytes: isSet(object.receivedBytes)
-        ? globalThis.Number(object.receivedBytes)
-        : isSet(object.received_bytes)
-        ? globalThis.Number(object.received_bytes)
-        : 0,
-      sentBytes: isSet(object.sentBytes)
-        ? globalThis.Number(object.sentBytes)
-        : isSet(object.sent_bytes)
-        ? globalThis.Number(object.sent_bytes)
-        : 0,
-    };
   },
 
   toJSON(message: ConnectionProperties): unknown {
@@ -1503,212 +1350,6 @@ export const AccessLogCommon: MessageFns<AccessLogCommon, "envoy.data.accesslog.
     }
   },
 
-  fromJSON(object: any): AccessLogCommon {
-    return {
-      sampleRate: isSet(object.sampleRate)
-        ? globalThis.Number(object.sampleRate)
-        : isSet(object.sample_rate)
-        ? globalThis.Number(object.sample_rate)
-        : 0,
-      downstreamRemoteAddress: isSet(object.downstreamRemoteAddress)
-        ? Address.fromJSON(object.downstreamRemoteAddress)
-        : isSet(object.downstream_remote_address)
-        ? Address.fromJSON(object.downstream_remote_address)
-        : undefined,
-      downstreamLocalAddress: isSet(object.downstreamLocalAddress)
-        ? Address.fromJSON(object.downstreamLocalAddress)
-        : isSet(object.downstream_local_address)
-        ? Address.fromJSON(object.downstream_local_address)
-        : undefined,
-      tlsProperties: isSet(object.tlsProperties)
-        ? TLSProperties.fromJSON(object.tlsProperties)
-        : isSet(object.tls_properties)
-        ? TLSProperties.fromJSON(object.tls_properties)
-        : undefined,
-      startTime: isSet(object.startTime)
-        ? fromJsonTimestamp(object.startTime)
-        : isSet(object.start_time)
-        ? fromJsonTimestamp(object.start_time)
-        : undefined,
-      timeToLastRxByte: isSet(object.timeToLastRxByte)
-        ? Duration.fromJSON(object.timeToLastRxByte)
-        : isSet(object.time_to_last_rx_byte)
-        ? Duration.fromJSON(object.time_to_last_rx_byte)
-        : undefined,
-      timeToFirstUpstreamTxByte: isSet(object.timeToFirstUpstreamTxByte)
-        ? Duration.fromJSON(object.timeToFirstUpstreamTxByte)
-        : isSet(object.time_to_first_upstream_tx_byte)
-        ? Duration.fromJSON(object.time_to_first_upstream_tx_byte)
-        : undefined,
-      timeToLastUpstreamTxByte: isSet(object.timeToLastUpstreamTxByte)
-        ? Duration.fromJSON(object.timeToLastUpstreamTxByte)
-        : isSet(object.time_to_last_upstream_tx_byte)
-        ? Duration.fromJSON(object.time_to_last_upstream_tx_byte)
-        : undefined,
-      timeToFirstUpstreamRxByte: isSet(object.timeToFirstUpstreamRxByte)
-        ? Duration.fromJSON(object.timeToFirstUpstreamRxByte)
-        : isSet(object.time_to_first_upstream_rx_byte)
-        ? Duration.fromJSON(object.time_to_first_upstream_rx_byte)
-        : undefined,
-      timeToLastUpstreamRxByte: isSet(object.timeToLastUpstreamRxByte)
-        ? Duration.fromJSON(object.timeToLastUpstreamRxByte)
-        : isSet(object.time_to_last_upstream_rx_byte)
-        ? Duration.fromJSON(object.time_to_last_upstream_rx_byte)
-        : undefined,
-      timeToFirstDownstreamTxByte: isSet(object.timeToFirstDownstreamTxByte)
-        ? Duration.fromJSON(object.timeToFirstDownstreamTxByte)
-        : isSet(object.time_to_first_downstream_tx_byte)
-        ? Duration.fromJSON(object.time_to_first_downstream_tx_byte)
-        : undefined,
-      timeToLastDownstreamTxByte: isSet(object.timeToLastDownstreamTxByte)
-        ? Duration.fromJSON(object.timeToLastDownstreamTxByte)
-        : isSet(object.time_to_last_downstream_tx_byte)
-        ? Duration.fromJSON(object.time_to_last_downstream_tx_byte)
-        : undefined,
-      upstreamRemoteAddress: isSet(object.upstreamRemoteAddress)
-        ? Address.fromJSON(object.upstreamRemoteAddress)
-        : isSet(object.upstream_remote_address)
-        ? Address.fromJSON(object.upstream_remote_address)
-        : undefined,
-      upstreamLocalAddress: isSet(object.upstreamLocalAddress)
-        ? Address.fromJSON(object.upstreamLocalAddress)
-        : isSet(object.upstream_local_address)
-        ? Address.fromJSON(object.upstream_local_address)
-        : undefined,
-      upstreamCluster: isSet(object.upstreamCluster)
-        ? globalThis.String(object.upstreamCluster)
-        : isSet(object.upstream_cluster)
-        ? globalThis.String(object.upstream_cluster)
-        : "",
-      responseFlags: isSet(object.responseFlags)
-        ? ResponseFlags.fromJSON(object.responseFlags)
-        : isSet(object.response_flags)
-        ? ResponseFlags.fromJSON(object.response_flags)
-        : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-      upstreamTransportFailureReason: isSet(object.upstreamTransportFailureReason)
-        ? globalThis.String(object.upstreamTransportFailureReason)
-        : isSet(object.upstream_transport_failure_reason)
-        ? globalThis.String(object.upstream_transport_failure_reason)
-        : "",
-      routeName: isSet(object.routeName)
-        ? globalThis.String(object.routeName)
-        : isSet(object.route_name)
-        ? globalThis.String(object.route_name)
-        : "",
-      downstreamDirectRemoteAddress: isSet(object.downstreamDirectRemoteAddress)
-        ? Address.fromJSON(object.downstreamDirectRemoteAddress)
-        : isSet(object.downstream_direct_remote_address)
-        ? Address.fromJSON(object.downstream_direct_remote_address)
-        : undefined,
-      filterStateObjects: isObject(object.filterStateObjects)
-        ? (globalThis.Object.entries(object.filterStateObjects) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.filter_state_objects)
-        ? (globalThis.Object.entries(object.filter_state_objects) as [string, any][]).reduce(
-          (acc: { [key: string]: Any }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Any.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      customTags: isObject(object.customTags)
-        ? (globalThis.Object.entries(object.customTags) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.custom_tags)
-        ? (globalThis.Object.entries(object.custom_tags) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      duration: isSet(object.duration) ? Duration.fromJSON(object.duration) : undefined,
-      upstreamRequestAttemptCount: isSet(object.upstreamRequestAttemptCount)
-        ? globalThis.Number(object.upstreamRequestAttemptCount)
-        : isSet(object.upstream_request_attempt_count)
-        ? globalThis.Number(object.upstream_request_attempt_count)
-        : 0,
-      connectionTerminationDetails: isSet(object.connectionTerminationDetails)
-        ? globalThis.String(object.connectionTerminationDetails)
-        : isSet(object.connection_termination_details)
-        ? globalThis.String(object.connection_termination_details)
-        : "",
-      streamId: isSet(object.streamId)
-        ? globalThis.String(object.streamId)
-        : isSet(object.stream_id)
-        ? globalThis.String(object.stream_id)
-        : "",
-      intermediateLogEntry: isSet(object.intermediateLogEntry)
-        ? globalThis.Boolean(object.intermediateLogEntry)
-        : isSet(object.intermediate_log_entry)
-        ? globalThis.Boolean(object.intermediate_log_entry)
-        : false,
-      downstreamTransportFailureReason: isSet(object.downstreamTransportFailureReason)
-        ? globalThis.String(object.downstreamTransportFailureReason)
-        : isSet(object.downstream_transport_failure_reason)
-        ? globalThis.String(object.downstream_transport_failure_reason)
-        : "",
-      downstreamWireBytesSent: isSet(object.downstreamWireBytesSent)
-        ? globalThis.Number(object.downstreamWireBytesSent)
-        : isSet(object.downstream_wire_bytes_sent)
-        ? globalThis.Number(object.downstream_wire_bytes_sent)
-        : 0,
-      downstreamWireBytesReceived: isSet(object.downstreamWireBytesReceived)
-        ? globalThis.Number(object.downstreamWireBytesReceived)
-        : isSet(object.downstream_wire_bytes_received)
-        ? globalThis.Number(object.downstream_wire_bytes_received)
-        : 0,
-      upstreamWireBytesSent: isSet(object.upstreamWireBytesSent)
-        ? globalThis.Number(object.upstreamWireBytesSent)
-        : isSet(object.upstream_wire_bytes_sent)
-        ? globalThis.Number(object.upstream_wire_bytes_sent)
-        : 0,
-      upstreamWireBytesReceived: isSet(object.upstreamWireBytesReceived)
-        ? globalThis.Number(object.upstreamWireBytesReceived)
-        : isSet(object.upstream_wire_bytes_received)
-        ? globalThis.Number(object.upstream_wire_bytes_received)
-        : 0,
-      accessLogType: isSet(object.accessLogType)
-        ? accessLogTypeFromJSON(object.accessLogType)
-        : isSet(object.access_log_type)
-        ? accessLogTypeFromJSON(object.access_log_type)
-        : 0,
-    };
-  },
-
   toJSON(message: AccessLogCommon): unknown {
     const obj: any = {};
     if (message.sampleRate !== 0) {
@@ -1986,13 +1627,6 @@ export const AccessLogCommon_FilterStateObjectsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): AccessLogCommon_FilterStateObjectsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Any.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: AccessLogCommon_FilterStateObjectsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -2074,13 +1708,6 @@ export const AccessLogCommon_CustomTagsEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AccessLogCommon_CustomTagsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
   },
 
   toJSON(message: AccessLogCommon_CustomTagsEntry): unknown {
@@ -2478,151 +2105,6 @@ export const ResponseFlags: MessageFns<ResponseFlags, "envoy.data.accesslog.v3.R
     }
   },
 
-  fromJSON(object: any): ResponseFlags {
-    return {
-      failedLocalHealthcheck: isSet(object.failedLocalHealthcheck)
-        ? globalThis.Boolean(object.failedLocalHealthcheck)
-        : isSet(object.failed_local_healthcheck)
-        ? globalThis.Boolean(object.failed_local_healthcheck)
-        : false,
-      noHealthyUpstream: isSet(object.noHealthyUpstream)
-        ? globalThis.Boolean(object.noHealthyUpstream)
-        : isSet(object.no_healthy_upstream)
-        ? globalThis.Boolean(object.no_healthy_upstream)
-        : false,
-      upstreamRequestTimeout: isSet(object.upstreamRequestTimeout)
-        ? globalThis.Boolean(object.upstreamRequestTimeout)
-        : isSet(object.upstream_request_timeout)
-        ? globalThis.Boolean(object.upstream_request_timeout)
-        : false,
-      localReset: isSet(object.localReset)
-        ? globalThis.Boolean(object.localReset)
-        : isSet(object.local_reset)
-        ? globalThis.Boolean(object.local_reset)
-        : false,
-      upstreamRemoteReset: isSet(object.upstreamRemoteReset)
-        ? globalThis.Boolean(object.upstreamRemoteReset)
-        : isSet(object.upstream_remote_reset)
-        ? globalThis.Boolean(object.upstream_remote_reset)
-        : false,
-      upstreamConnectionFailure: isSet(object.upstreamConnectionFailure)
-        ? globalThis.Boolean(object.upstreamConnectionFailure)
-        : isSet(object.upstream_connection_failure)
-        ? globalThis.Boolean(object.upstream_connection_failure)
-        : false,
-      upstreamConnectionTermination: isSet(object.upstreamConnectionTermination)
-        ? globalThis.Boolean(object.upstreamConnectionTermination)
-        : isSet(object.upstream_connection_termination)
-        ? globalThis.Boolean(object.upstream_connection_termination)
-        : false,
-      upstreamOverflow: isSet(object.upstreamOverflow)
-        ? globalThis.Boolean(object.upstreamOverflow)
-        : isSet(object.upstream_overflow)
-        ? globalThis.Boolean(object.upstream_overflow)
-        : false,
-      noRouteFound: isSet(object.noRouteFound)
-        ? globalThis.Boolean(object.noRouteFound)
-        : isSet(object.no_route_found)
-        ? globalThis.Boolean(object.no_route_found)
-        : false,
-      delayInjected: isSet(object.delayInjected)
-        ? globalThis.Boolean(object.delayInjected)
-        : isSet(object.delay_injected)
-        ? globalThis.Boolean(object.delay_injected)
-        : false,
-      faultInjected: isSet(object.faultInjected)
-        ? globalThis.Boolean(object.faultInjected)
-        : isSet(object.fault_injected)
-        ? globalThis.Boolean(object.fault_injected)
-        : false,
-      rateLimited: isSet(object.rateLimited)
-        ? globalThis.Boolean(object.rateLimited)
-        : isSet(object.rate_limited)
-        ? globalThis.Boolean(object.rate_limited)
-        : false,
-      unauthorizedDetails: isSet(object.unauthorizedDetails)
-        ? ResponseFlags_Unauthorized.fromJSON(object.unauthorizedDetails)
-        : isSet(object.unauthorized_details)
-        ? ResponseFlags_Unauthorized.fromJSON(object.unauthorized_details)
-        : undefined,
-      rateLimitServiceError: isSet(object.rateLimitServiceError)
-        ? globalThis.Boolean(object.rateLimitServiceError)
-        : isSet(object.rate_limit_service_error)
-        ? globalThis.Boolean(object.rate_limit_service_error)
-        : false,
-      downstreamConnectionTermination: isSet(object.downstreamConnectionTermination)
-        ? globalThis.Boolean(object.downstreamConnectionTermination)
-        : isSet(object.downstream_connection_termination)
-        ? globalThis.Boolean(object.downstream_connection_termination)
-        : false,
-      upstreamRetryLimitExceeded: isSet(object.upstreamRetryLimitExceeded)
-        ? globalThis.Boolean(object.upstreamRetryLimitExceeded)
-        : isSet(object.upstream_retry_limit_exceeded)
-        ? globalThis.Boolean(object.upstream_retry_limit_exceeded)
-        : false,
-      streamIdleTimeout: isSet(object.streamIdleTimeout)
-        ? globalThis.Boolean(object.streamIdleTimeout)
-        : isSet(object.stream_idle_timeout)
-        ? globalThis.Boolean(object.stream_idle_timeout)
-        : false,
-      invalidEnvoyRequestHeaders: isSet(object.invalidEnvoyRequestHeaders)
-        ? globalThis.Boolean(object.invalidEnvoyRequestHeaders)
-        : isSet(object.invalid_envoy_request_headers)
-        ? globalThis.Boolean(object.invalid_envoy_request_headers)
-        : false,
-      downstreamProtocolError: isSet(object.downstreamProtocolError)
-        ? globalThis.Boolean(object.downstreamProtocolError)
-        : isSet(object.downstream_protocol_error)
-        ? globalThis.Boolean(object.downstream_protocol_error)
-        : false,
-      upstreamMaxStreamDurationReached: isSet(object.upstreamMaxStreamDurationReached)
-        ? globalThis.Boolean(object.upstreamMaxStreamDurationReached)
-        : isSet(object.upstream_max_stream_duration_reached)
-        ? globalThis.Boolean(object.upstream_max_stream_duration_reached)
-        : false,
-      responseFromCacheFilter: isSet(object.responseFromCacheFilter)
-        ? globalThis.Boolean(object.responseFromCacheFilter)
-        : isSet(object.response_from_cache_filter)
-        ? globalThis.Boolean(object.response_from_cache_filter)
-        : false,
-      noFilterConfigFound: isSet(object.noFilterConfigFound)
-        ? globalThis.Boolean(object.noFilterConfigFound)
-        : isSet(object.no_filter_config_found)
-        ? globalThis.Boolean(object.no_filter_config_found)
-        : false,
-      durationTimeout: isSet(object.durationTimeout)
-        ? globalThis.Boolean(object.durationTimeout)
-        : isSet(object.duration_timeout)
-        ? globalThis.Boolean(object.duration_timeout)
-        : false,
-      upstreamProtocolError: isSet(object.upstreamProtocolError)
-        ? globalThis.Boolean(object.upstreamProtocolError)
-        : isSet(object.upstream_protocol_error)
-        ? globalThis.Boolean(object.upstream_protocol_error)
-        : false,
-      noClusterFound: isSet(object.noClusterFound)
-        ? globalThis.Boolean(object.noClusterFound)
-        : isSet(object.no_cluster_found)
-        ? globalThis.Boolean(object.no_cluster_found)
-        : false,
-      overloadManager: isSet(object.overloadManager)
-        ? globalThis.Boolean(object.overloadManager)
-        : isSet(object.overload_manager)
-        ? globalThis.Boolean(object.overload_manager)
-        : false,
-      dnsResolutionFailure: isSet(object.dnsResolutionFailure)
-        ? globalThis.Boolean(object.dnsResolutionFailure)
-        : isSet(object.dns_resolution_failure)
-        ? globalThis.Boolean(object.dns_resolution_failure)
-        : false,
-      downstreamRemoteReset: isSet(object.downstreamRemoteReset)
-        ? globalThis.Boolean(object.downstreamRemoteReset)
-        : isSet(object.downstream_remote_reset)
-        ? globalThis.Boolean(object.downstream_remote_reset)
-        : false,
-    };
-  },
-
   toJSON(message: ResponseFlags): unknown {
     const obj: any = {};
     if (message.failedLocalHealthcheck !== false) {
@@ -2801,10 +2283,6 @@ export const ResponseFlags_Unauthorized: MessageFns<
     }
   },
 
-  fromJSON(object: any): ResponseFlags_Unauthorized {
-    return { reason: isSet(object.reason) ? responseFlags_Unauthorized_ReasonFromJSON(object.reason) : 0 };
-  },
-
   toJSON(message: ResponseFlags_Unauthorized): unknown {
     const obj: any = {};
     if (message.reason !== 0) {
@@ -2944,46 +2422,6 @@ export const TLSProperties: MessageFns<TLSProperties, "envoy.data.accesslog.v3.T
     }
   },
 
-  fromJSON(object: any): TLSProperties {
-    return {
-      tlsVersion: isSet(object.tlsVersion)
-        ? tLSProperties_TLSVersionFromJSON(object.tlsVersion)
-        : isSet(object.tls_version)
-        ? tLSProperties_TLSVersionFromJSON(object.tls_version)
-        : 0,
-      tlsCipherSuite: isSet(object.tlsCipherSuite)
-        ? Number(object.tlsCipherSuite)
-        : isSet(object.tls_cipher_suite)
-        ? Number(object.tls_cipher_suite)
-        : undefined,
-      tlsSniHostname: isSet(object.tlsSniHostname)
-        ? globalThis.String(object.tlsSniHostname)
-        : isSet(object.tls_sni_hostname)
-        ? globalThis.String(object.tls_sni_hostname)
-        : "",
-      localCertificateProperties: isSet(object.localCertificateProperties)
-        ? TLSProperties_CertificateProperties.fromJSON(object.localCertificateProperties)
-        : isSet(object.local_certificate_properties)
-        ? TLSProperties_CertificateProperties.fromJSON(object.local_certificate_properties)
-        : undefined,
-      peerCertificateProperties: isSet(object.peerCertificateProperties)
-        ? TLSProperties_CertificateProperties.fromJSON(object.peerCertificateProperties)
-        : isSet(object.peer_certificate_properties)
-        ? TLSProperties_CertificateProperties.fromJSON(object.peer_certificate_properties)
-        : undefined,
-      tlsSessionId: isSet(object.tlsSessionId)
-        ? globalThis.String(object.tlsSessionId)
-        : isSet(object.tls_session_id)
-        ? globalThis.String(object.tls_session_id)
-        : "",
-      ja3Fingerprint: isSet(object.ja3Fingerprint)
-        ? globalThis.String(object.ja3Fingerprint)
-        : isSet(object.ja3_fingerprint)
-        ? globalThis.String(object.ja3_fingerprint)
-        : "",
-    };
-  },
-
   toJSON(message: TLSProperties): unknown {
     const obj: any = {};
     if (message.tlsVersion !== 0) {
@@ -3106,18 +2544,6 @@ export const TLSProperties_CertificateProperties: MessageFns<
     }
   },
 
-  fromJSON(object: any): TLSProperties_CertificateProperties {
-    return {
-      subjectAltName: globalThis.Array.isArray(object?.subjectAltName)
-        ? object.subjectAltName.map((e: any) => TLSProperties_CertificateProperties_SubjectAltName.fromJSON(e))
-        : globalThis.Array.isArray(object?.subject_alt_name)
-        ? object.subject_alt_name.map((e: any) => TLSProperties_CertificateProperties_SubjectAltName.fromJSON(e))
-        : [],
-      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
-      issuer: isSet(object.issuer) ? globalThis.String(object.issuer) : "",
-    };
-  },
-
   toJSON(message: TLSProperties_CertificateProperties): unknown {
     const obj: any = {};
     if (message.subjectAltName?.length) {
@@ -3209,13 +2635,6 @@ export const TLSProperties_CertificateProperties_SubjectAltName: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TLSProperties_CertificateProperties_SubjectAltName {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : undefined,
-      dns: isSet(object.dns) ? globalThis.String(object.dns) : undefined,
-    };
   },
 
   toJSON(message: TLSProperties_CertificateProperties_SubjectAltName): unknown {
@@ -3465,88 +2884,6 @@ export const HTTPRequestProperties: MessageFns<HTTPRequestProperties, "envoy.dat
       }
     },
 
-    fromJSON(object: any): HTTPRequestProperties {
-      return {
-        requestMethod: isSet(object.requestMethod)
-          ? requestMethodFromJSON(object.requestMethod)
-          : isSet(object.request_method)
-          ? requestMethodFromJSON(object.request_method)
-          : 0,
-        scheme: isSet(object.scheme) ? globalThis.String(object.scheme) : "",
-        authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
-        port: isSet(object.port) ? Number(object.port) : undefined,
-        path: isSet(object.path) ? globalThis.String(object.path) : "",
-        userAgent: isSet(object.userAgent)
-          ? globalThis.String(object.userAgent)
-          : isSet(object.user_agent)
-          ? globalThis.String(object.user_agent)
-          : "",
-        referer: isSet(object.referer) ? globalThis.String(object.referer) : "",
-        forwardedFor: isSet(object.forwardedFor)
-          ? globalThis.String(object.forwardedFor)
-          : isSet(object.forwarded_for)
-          ? globalThis.String(object.forwarded_for)
-          : "",
-        requestId: isSet(object.requestId)
-          ? globalThis.String(object.requestId)
-          : isSet(object.request_id)
-          ? globalThis.String(object.request_id)
-          : "",
-        originalPath: isSet(object.originalPath)
-          ? globalThis.String(object.originalPath)
-          : isSet(object.original_path)
-          ? globalThis.String(object.original_path)
-          : "",
-        requestHeadersBytes: isSet(object.requestHeadersBytes)
-          ? globalThis.Number(object.requestHeadersBytes)
-          : isSet(object.request_headers_bytes)
-          ? globalThis.Number(object.request_headers_bytes)
-          : 0,
-        requestBodyBytes: isSet(object.requestBodyBytes)
-          ? globalThis.Number(object.requestBodyBytes)
-          : isSet(object.request_body_bytes)
-          ? globalThis.Number(object.request_body_bytes)
-          : 0,
-        requestHeaders: isObject(object.requestHeaders)
-          ? (globalThis.Object.entries(object.requestHeaders) as [string, any][]).reduce(
-            (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-              globalThis.Object.defineProperty(acc, key, {
-                value: globalThis.String(value),
-                enumerable: true,
-                configurable: true,
-                writable: true,
-              });
-              return acc;
-            },
-            {},
-          )
-          : isObject(object.request_headers)
-          ? (globalThis.Object.entries(object.request_headers) as [string, any][]).reduce(
-            (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-              globalThis.Object.defineProperty(acc, key, {
-                value: globalThis.String(value),
-                enumerable: true,
-                configurable: true,
-                writable: true,
-              });
-              return acc;
-            },
-            {},
-          )
-          : {},
-        upstreamHeaderBytesSent: isSet(object.upstreamHeaderBytesSent)
-          ? globalThis.Number(object.upstreamHeaderBytesSent)
-          : isSet(object.upstream_header_bytes_sent)
-          ? globalThis.Number(object.upstream_header_bytes_sent)
-          : 0,
-        downstreamHeaderBytesReceived: isSet(object.downstreamHeaderBytesReceived)
-          ? globalThis.Number(object.downstreamHeaderBytesReceived)
-          : isSet(object.downstream_header_bytes_received)
-          ? globalThis.Number(object.downstream_header_bytes_received)
-          : 0,
-      };
-    },
-
     toJSON(message: HTTPRequestProperties): unknown {
       const obj: any = {};
       if (message.requestMethod !== 0) {
@@ -3694,13 +3031,6 @@ export const HTTPRequestProperties_RequestHeadersEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HTTPRequestProperties_RequestHeadersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
   },
 
   toJSON(message: HTTPRequestProperties_RequestHeadersEntry): unknown {
@@ -3869,95 +3199,6 @@ export const HTTPResponseProperties: MessageFns<
     }
   },
 
-  fromJSON(object: any): HTTPResponseProperties {
-    return {
-      responseCode: isSet(object.responseCode)
-        ? Number(object.responseCode)
-        : isSet(object.response_code)
-        ? Number(object.response_code)
-        : undefined,
-      responseHeadersBytes: isSet(object.responseHeadersBytes)
-        ? globalThis.Number(object.responseHeadersBytes)
-        : isSet(object.response_headers_bytes)
-        ? globalThis.Number(object.response_headers_bytes)
-        : 0,
-      responseBodyBytes: isSet(object.responseBodyBytes)
-        ? globalThis.Number(object.responseBodyBytes)
-        : isSet(object.response_body_bytes)
-        ? globalThis.Number(object.response_body_bytes)
-        : 0,
-      responseHeaders: isObject(object.responseHeaders)
-        ? (globalThis.Object.entries(object.responseHeaders) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.response_headers)
-        ? (globalThis.Object.entries(object.response_headers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      responseTrailers: isObject(object.responseTrailers)
-        ? (globalThis.Object.entries(object.responseTrailers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.response_trailers)
-        ? (globalThis.Object.entries(object.response_trailers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      responseCodeDetails: isSet(object.responseCodeDetails)
-        ? globalThis.String(object.responseCodeDetails)
-        : isSet(object.response_code_details)
-        ? globalThis.String(object.response_code_details)
-        : "",
-      upstreamHeaderBytesReceived: isSet(object.upstreamHeaderBytesReceived)
-        ? globalThis.Number(object.upstreamHeaderBytesReceived)
-        : isSet(object.upstream_header_bytes_received)
-        ? globalThis.Number(object.upstream_header_bytes_received)
-        : 0,
-      downstreamHeaderBytesSent: isSet(object.downstreamHeaderBytesSent)
-        ? globalThis.Number(object.downstreamHeaderBytesSent)
-        : isSet(object.downstream_header_bytes_sent)
-        ? globalThis.Number(object.downstream_header_bytes_sent)
-        : 0,
-    };
-  },
-
   toJSON(message: HTTPResponseProperties): unknown {
     const obj: any = {};
     if (message.responseCode !== undefined) {
@@ -4096,13 +3337,6 @@ export const HTTPResponseProperties_ResponseHeadersEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): HTTPResponseProperties_ResponseHeadersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: HTTPResponseProperties_ResponseHeadersEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -4191,13 +3425,6 @@ export const HTTPResponseProperties_ResponseTrailersEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): HTTPResponseProperties_ResponseTrailersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: HTTPResponseProperties_ResponseTrailersEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -4248,16 +3475,6 @@ function fromTimestamp(t: Timestamp): Date {
   return new globalThis.Date(millis);
 }
 
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
-
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -4269,19 +3486,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -140,22 +140,6 @@ export const DynamicModuleConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicModuleConfig {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      doNotClose: isSet(object.doNotClose)
-        ? globalThis.Boolean(object.doNotClose)
-        : isSet(object.do_not_close)
-        ? globalThis.Boolean(object.do_not_close)
-        : false,
-      loadGlobally: isSet(object.loadGlobally)
-        ? globalThis.Boolean(object.loadGlobally)
-        : isSet(object.load_globally)
-        ? globalThis.Boolean(object.load_globally)
-        : false,
-    };
-  },
-
   toJSON(message: DynamicModuleConfig): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -190,15 +174,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -33,25 +33,6 @@ export enum FailurePolicy {
   FAIL_OPEN = 3,
 }
 
-export function failurePolicyFromJSON(object: any): FailurePolicy {
-  switch (object) {
-    case 0:
-    case "UNSPECIFIED":
-      return FailurePolicy.UNSPECIFIED;
-    case 1:
-    case "FAIL_RELOAD":
-      return FailurePolicy.FAIL_RELOAD;
-    case 2:
-    case "FAIL_CLOSED":
-      return FailurePolicy.FAIL_CLOSED;
-    case 3:
-    case "FAIL_OPEN":
-      return FailurePolicy.FAIL_OPEN;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FailurePolicy");
-  }
-}
-
 export function failurePolicyToJSON(object: FailurePolicy): string {
   switch (object) {
     case FailurePolicy.UNSPECIFIED:
@@ -328,10 +309,6 @@ export const ReloadConfig: MessageFns<ReloadConfig, "envoy.extensions.wasm.v3.Re
     }
   },
 
-  fromJSON(object: any): ReloadConfig {
-    return { backoff: isSet(object.backoff) ? BackoffStrategy.fromJSON(object.backoff) : undefined };
-  },
-
   toJSON(message: ReloadConfig): unknown {
     const obj: any = {};
     if (message.backoff !== undefined) {
@@ -404,38 +381,6 @@ export const CapabilityRestrictionConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CapabilityRestrictionConfig {
-    return {
-      allowedCapabilities: isObject(object.allowedCapabilities)
-        ? (globalThis.Object.entries(object.allowedCapabilities) as [string, any][]).reduce(
-          (acc: { [key: string]: SanitizationConfig }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: SanitizationConfig.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.allowed_capabilities)
-        ? (globalThis.Object.entries(object.allowed_capabilities) as [string, any][]).reduce(
-          (acc: { [key: string]: SanitizationConfig }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: SanitizationConfig.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
   },
 
   toJSON(message: CapabilityRestrictionConfig): unknown {
@@ -535,13 +480,6 @@ export const CapabilityRestrictionConfig_AllowedCapabilitiesEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): CapabilityRestrictionConfig_AllowedCapabilitiesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? SanitizationConfig.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: CapabilityRestrictionConfig_AllowedCapabilitiesEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -604,10 +542,6 @@ export const SanitizationConfig: MessageFns<SanitizationConfig, "envoy.extension
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): SanitizationConfig {
-    return {};
   },
 
   toJSON(_: SanitizationConfig): unknown {
@@ -745,34 +679,6 @@ export const VmConfig: MessageFns<VmConfig, "envoy.extensions.wasm.v3.VmConfig">
     }
   },
 
-  fromJSON(object: any): VmConfig {
-    return {
-      vmId: isSet(object.vmId)
-        ? globalThis.String(object.vmId)
-        : isSet(object.vm_id)
-        ? globalThis.String(object.vm_id)
-        : "",
-      runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
-      code: isSet(object.code) ? AsyncDataSource.fromJSON(object.code) : undefined,
-      configuration: isSet(object.configuration) ? Any.fromJSON(object.configuration) : undefined,
-      allowPrecompiled: isSet(object.allowPrecompiled)
-        ? globalThis.Boolean(object.allowPrecompiled)
-        : isSet(object.allow_precompiled)
-        ? globalThis.Boolean(object.allow_precompiled)
-        : false,
-      nackOnCodeCacheMiss: isSet(object.nackOnCodeCacheMiss)
-        ? globalThis.Boolean(object.nackOnCodeCacheMiss)
-        : isSet(object.nack_on_code_cache_miss)
-        ? globalThis.Boolean(object.nack_on_code_cache_miss)
-        : false,
-      environmentVariables: isSet(object.environmentVariables)
-        ? EnvironmentVariables.fromJSON(object.environmentVariables)
-        : isSet(object.environment_variables)
-        ? EnvironmentVariables.fromJSON(object.environment_variables)
-        : undefined,
-    };
-  },
-
   toJSON(message: VmConfig): unknown {
     const obj: any = {};
     if (message.vmId !== "") {
@@ -882,43 +788,6 @@ export const EnvironmentVariables: MessageFns<EnvironmentVariables, "envoy.exten
     }
   },
 
-  fromJSON(object: any): EnvironmentVariables {
-    return {
-      hostEnvKeys: globalThis.Array.isArray(object?.hostEnvKeys)
-        ? object.hostEnvKeys.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.host_env_keys)
-        ? object.host_env_keys.map((e: any) => globalThis.String(e))
-        : [],
-      keyValues: isObject(object.keyValues)
-        ? (globalThis.Object.entries(object.keyValues) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.key_values)
-        ? (globalThis.Object.entries(object.key_values) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
   toJSON(message: EnvironmentVariables): unknown {
     const obj: any = {};
     if (message.hostEnvKeys?.length) {
@@ -1014,13 +883,6 @@ export const EnvironmentVariables_KeyValuesEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): EnvironmentVariables_KeyValuesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
   },
 
   toJSON(message: EnvironmentVariables_KeyValuesEntry): unknown {
@@ -1190,48 +1052,6 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
     }
   },
 
-  fromJSON(object: any): PluginConfig {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      rootId: isSet(object.rootId)
-        ? globalThis.String(object.rootId)
-        : isSet(object.root_id)
-        ? globalThis.String(object.root_id)
-        : "",
-      vmConfig: isSet(object.vmConfig)
-        ? VmConfig.fromJSON(object.vmConfig)
-        : isSet(object.vm_config)
-        ? VmConfig.fromJSON(object.vm_config)
-        : undefined,
-      configuration: isSet(object.configuration) ? Any.fromJSON(object.configuration) : undefined,
-      failOpen: isSet(object.failOpen)
-        ? globalThis.Boolean(object.failOpen)
-        : isSet(object.fail_open)
-        ? globalThis.Boolean(object.fail_open)
-        : false,
-      failurePolicy: isSet(object.failurePolicy)
-        ? failurePolicyFromJSON(object.failurePolicy)
-        : isSet(object.failure_policy)
-        ? failurePolicyFromJSON(object.failure_policy)
-        : 0,
-      reloadConfig: isSet(object.reloadConfig)
-        ? ReloadConfig.fromJSON(object.reloadConfig)
-        : isSet(object.reload_config)
-        ? ReloadConfig.fromJSON(object.reload_config)
-        : undefined,
-      capabilityRestrictionConfig: isSet(object.capabilityRestrictionConfig)
-        ? CapabilityRestrictionConfig.fromJSON(object.capabilityRestrictionConfig)
-        : isSet(object.capability_restriction_config)
-        ? CapabilityRestrictionConfig.fromJSON(object.capability_restriction_config)
-        : undefined,
-      allowOnHeadersStopIteration: isSet(object.allowOnHeadersStopIteration)
-        ? Boolean(object.allowOnHeadersStopIteration)
-        : isSet(object.allow_on_headers_stop_iteration)
-        ? Boolean(object.allow_on_headers_stop_iteration)
-        : undefined,
-    };
-  },
-
   toJSON(message: PluginConfig): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1349,13 +1169,6 @@ export const WasmService: MessageFns<WasmService, "envoy.extensions.wasm.v3.Wasm
     }
   },
 
-  fromJSON(object: any): WasmService {
-    return {
-      config: isSet(object.config) ? PluginConfig.fromJSON(object.config) : undefined,
-      singleton: isSet(object.singleton) ? globalThis.Boolean(object.singleton) : false,
-    };
-  },
-
   toJSON(message: WasmService): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -1388,19 +1201,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

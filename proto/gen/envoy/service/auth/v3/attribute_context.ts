@@ -367,56 +367,6 @@ export const AttributeContext: MessageFns<AttributeContext, "envoy.service.auth.
     }
   },
 
-  fromJSON(object: any): AttributeContext {
-    return {
-      source: isSet(object.source) ? AttributeContext_Peer.fromJSON(object.source) : undefined,
-      destination: isSet(object.destination) ? AttributeContext_Peer.fromJSON(object.destination) : undefined,
-      request: isSet(object.request) ? AttributeContext_Request.fromJSON(object.request) : undefined,
-      contextExtensions: isObject(object.contextExtensions)
-        ? (globalThis.Object.entries(object.contextExtensions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.context_extensions)
-        ? (globalThis.Object.entries(object.context_extensions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      metadataContext: isSet(object.metadataContext)
-        ? Metadata.fromJSON(object.metadataContext)
-        : isSet(object.metadata_context)
-        ? Metadata.fromJSON(object.metadata_context)
-        : undefined,
-      routeMetadataContext: isSet(object.routeMetadataContext)
-        ? Metadata.fromJSON(object.routeMetadataContext)
-        : isSet(object.route_metadata_context)
-        ? Metadata.fromJSON(object.route_metadata_context)
-        : undefined,
-      tlsSession: isSet(object.tlsSession)
-        ? AttributeContext_TLSSession.fromJSON(object.tlsSession)
-        : isSet(object.tls_session)
-        ? AttributeContext_TLSSession.fromJSON(object.tls_session)
-        : undefined,
-    };
-  },
-
   toJSON(message: AttributeContext): unknown {
     const obj: any = {};
     if (message.source !== undefined) {
@@ -577,29 +527,6 @@ export const AttributeContext_Peer: MessageFns<AttributeContext_Peer, "envoy.ser
     }
   },
 
-  fromJSON(object: any): AttributeContext_Peer {
-    return {
-      address: isSet(object.address) ? Address.fromJSON(object.address) : undefined,
-      service: isSet(object.service) ? globalThis.String(object.service) : "",
-      labels: isObject(object.labels)
-        ? (globalThis.Object.entries(object.labels) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      principal: isSet(object.principal) ? globalThis.String(object.principal) : "",
-      certificate: isSet(object.certificate) ? globalThis.String(object.certificate) : "",
-    };
-  },
-
   toJSON(message: AttributeContext_Peer): unknown {
     const obj: any = {};
     if (message.address !== undefined) {
@@ -711,13 +638,6 @@ export const AttributeContext_Peer_LabelsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): AttributeContext_Peer_LabelsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: AttributeContext_Peer_LabelsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -799,13 +719,6 @@ export const AttributeContext_Request: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AttributeContext_Request {
-    return {
-      time: isSet(object.time) ? fromJsonTimestamp(object.time) : undefined,
-      http: isSet(object.http) ? AttributeContext_HttpRequest.fromJSON(object.http) : undefined,
-    };
   },
 
   toJSON(message: AttributeContext_Request): unknown {
@@ -1031,45 +944,6 @@ export const AttributeContext_HttpRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): AttributeContext_HttpRequest {
-    return {
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-      method: isSet(object.method) ? globalThis.String(object.method) : "",
-      headers: isObject(object.headers)
-        ? (globalThis.Object.entries(object.headers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      headerMap: isSet(object.headerMap)
-        ? HeaderMap.fromJSON(object.headerMap)
-        : isSet(object.header_map)
-        ? HeaderMap.fromJSON(object.header_map)
-        : undefined,
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      host: isSet(object.host) ? globalThis.String(object.host) : "",
-      scheme: isSet(object.scheme) ? globalThis.String(object.scheme) : "",
-      query: isSet(object.query) ? globalThis.String(object.query) : "",
-      fragment: isSet(object.fragment) ? globalThis.String(object.fragment) : "",
-      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
-      protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
-      body: isSet(object.body) ? globalThis.String(object.body) : "",
-      rawBody: isSet(object.rawBody)
-        ? Buffer.from(bytesFromBase64(object.rawBody))
-        : isSet(object.raw_body)
-        ? Buffer.from(bytesFromBase64(object.raw_body))
-        : Buffer.alloc(0),
-    };
-  },
-
   toJSON(message: AttributeContext_HttpRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
@@ -1213,13 +1087,6 @@ export const AttributeContext_HttpRequest_HeadersEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): AttributeContext_HttpRequest_HeadersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: AttributeContext_HttpRequest_HeadersEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -1292,10 +1159,6 @@ export const AttributeContext_TLSSession: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AttributeContext_TLSSession {
-    return { sni: isSet(object.sni) ? globalThis.String(object.sni) : "" };
   },
 
   toJSON(message: AttributeContext_TLSSession): unknown {
@@ -1377,13 +1240,6 @@ export const AttributeContext_ContextExtensionsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): AttributeContext_ContextExtensionsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: AttributeContext_ContextExtensionsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -1405,10 +1261,6 @@ export const AttributeContext_ContextExtensionsEntry: MessageFns<
     return message;
   },
 };
-
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
@@ -1434,16 +1286,6 @@ function fromTimestamp(t: Timestamp): Date {
   return new globalThis.Date(millis);
 }
 
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
-
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());
   if (num > globalThis.Number.MAX_SAFE_INTEGER) {
@@ -1455,19 +1297,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -196,10 +196,6 @@ export const CheckRequest: MessageFns<CheckRequest, "envoy.service.auth.v3.Check
     }
   },
 
-  fromJSON(object: any): CheckRequest {
-    return { attributes: isSet(object.attributes) ? AttributeContext.fromJSON(object.attributes) : undefined };
-  },
-
   toJSON(message: CheckRequest): unknown {
     const obj: any = {};
     if (message.attributes !== undefined) {
@@ -287,16 +283,6 @@ export const DeniedHttpResponse: MessageFns<DeniedHttpResponse, "envoy.service.a
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DeniedHttpResponse {
-    return {
-      status: isSet(object.status) ? HttpStatus.fromJSON(object.status) : undefined,
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      body: isSet(object.body) ? globalThis.String(object.body) : "",
-    };
   },
 
   toJSON(message: DeniedHttpResponse): unknown {
@@ -436,39 +422,6 @@ export const OkHttpResponse: MessageFns<OkHttpResponse, "envoy.service.auth.v3.O
     }
   },
 
-  fromJSON(object: any): OkHttpResponse {
-    return {
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      headersToRemove: globalThis.Array.isArray(object?.headersToRemove)
-        ? object.headersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.headers_to_remove)
-        ? object.headers_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-      dynamicMetadata: isObject(object.dynamicMetadata)
-        ? object.dynamicMetadata
-        : isObject(object.dynamic_metadata)
-        ? object.dynamic_metadata
-        : undefined,
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      queryParametersToSet: globalThis.Array.isArray(object?.queryParametersToSet)
-        ? object.queryParametersToSet.map((e: any) => QueryParameter.fromJSON(e))
-        : globalThis.Array.isArray(object?.query_parameters_to_set)
-        ? object.query_parameters_to_set.map((e: any) => QueryParameter.fromJSON(e))
-        : [],
-      queryParametersToRemove: globalThis.Array.isArray(object?.queryParametersToRemove)
-        ? object.queryParametersToRemove.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.query_parameters_to_remove)
-        ? object.query_parameters_to_remove.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: OkHttpResponse): unknown {
     const obj: any = {};
     if (message.headers?.length) {
@@ -604,32 +557,6 @@ export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.Che
     }
   },
 
-  fromJSON(object: any): CheckResponse {
-    return {
-      status: isSet(object.status) ? Status.fromJSON(object.status) : undefined,
-      deniedResponse: isSet(object.deniedResponse)
-        ? DeniedHttpResponse.fromJSON(object.deniedResponse)
-        : isSet(object.denied_response)
-        ? DeniedHttpResponse.fromJSON(object.denied_response)
-        : undefined,
-      okResponse: isSet(object.okResponse)
-        ? OkHttpResponse.fromJSON(object.okResponse)
-        : isSet(object.ok_response)
-        ? OkHttpResponse.fromJSON(object.ok_response)
-        : undefined,
-      errorResponse: isSet(object.errorResponse)
-        ? DeniedHttpResponse.fromJSON(object.errorResponse)
-        : isSet(object.error_response)
-        ? DeniedHttpResponse.fromJSON(object.error_response)
-        : undefined,
-      dynamicMetadata: isObject(object.dynamicMetadata)
-        ? object.dynamicMetadata
-        : isObject(object.dynamic_metadata)
-        ? object.dynamic_metadata
-        : undefined,
-    };
-  },
-
   toJSON(message: CheckResponse): unknown {
     const obj: any = {};
     if (message.status !== undefined) {
@@ -680,19 +607,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

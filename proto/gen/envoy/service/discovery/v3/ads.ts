@@ -50,10 +50,6 @@ export const AdsDummy: MessageFns<AdsDummy, "envoy.service.discovery.v3.AdsDummy
     }
   },
 
-  fromJSON(_: any): AdsDummy {
-    return {};
-  },
-
   toJSON(_: AdsDummy): unknown {
     const obj: any = {};
     return obj;
@@ -80,7 +76,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

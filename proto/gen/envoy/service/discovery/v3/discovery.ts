@@ -542,39 +542,6 @@ export const ResourceLocator: MessageFns<ResourceLocator, "envoy.service.discove
     }
   },
 
-  fromJSON(object: any): ResourceLocator {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      dynamicParameters: isObject(object.dynamicParameters)
-        ? (globalThis.Object.entries(object.dynamicParameters) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.dynamic_parameters)
-        ? (globalThis.Object.entries(object.dynamic_parameters) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
   toJSON(message: ResourceLocator): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -670,13 +637,6 @@ export const ResourceLocator_DynamicParametersEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): ResourceLocator_DynamicParametersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: ResourceLocator_DynamicParametersEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -755,17 +715,6 @@ export const ResourceName: MessageFns<ResourceName, "envoy.service.discovery.v3.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ResourceName {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      dynamicParameterConstraints: isSet(object.dynamicParameterConstraints)
-        ? DynamicParameterConstraints.fromJSON(object.dynamicParameterConstraints)
-        : isSet(object.dynamic_parameter_constraints)
-        ? DynamicParameterConstraints.fromJSON(object.dynamic_parameter_constraints)
-        : undefined,
-    };
   },
 
   toJSON(message: ResourceName): unknown {
@@ -849,21 +798,6 @@ export const ResourceError: MessageFns<ResourceError, "envoy.service.discovery.v
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ResourceError {
-    return {
-      resourceName: isSet(object.resourceName)
-        ? ResourceName.fromJSON(object.resourceName)
-        : isSet(object.resource_name)
-        ? ResourceName.fromJSON(object.resource_name)
-        : undefined,
-      errorDetail: isSet(object.errorDetail)
-        ? Status.fromJSON(object.errorDetail)
-        : isSet(object.error_detail)
-        ? Status.fromJSON(object.error_detail)
-        : undefined,
-    };
   },
 
   toJSON(message: ResourceError): unknown {
@@ -1011,42 +945,6 @@ export const DiscoveryRequest: MessageFns<DiscoveryRequest, "envoy.service.disco
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DiscoveryRequest {
-    return {
-      versionInfo: isSet(object.versionInfo)
-        ? globalThis.String(object.versionInfo)
-        : isSet(object.version_info)
-        ? globalThis.String(object.version_info)
-        : "",
-      node: isSet(object.node) ? Node.fromJSON(object.node) : undefined,
-      resourceNames: globalThis.Array.isArray(object?.resourceNames)
-        ? object.resourceNames.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.resource_names)
-        ? object.resource_names.map((e: any) => globalThis.String(e))
-        : [],
-      resourceLocators: globalThis.Array.isArray(object?.resourceLocators)
-        ? object.resourceLocators.map((e: any) => ResourceLocator.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_locators)
-        ? object.resource_locators.map((e: any) => ResourceLocator.fromJSON(e))
-        : [],
-      typeUrl: isSet(object.typeUrl)
-        ? globalThis.String(object.typeUrl)
-        : isSet(object.type_url)
-        ? globalThis.String(object.type_url)
-        : "",
-      responseNonce: isSet(object.responseNonce)
-        ? globalThis.String(object.responseNonce)
-        : isSet(object.response_nonce)
-        ? globalThis.String(object.response_nonce)
-        : "",
-      errorDetail: isSet(object.errorDetail)
-        ? Status.fromJSON(object.errorDetail)
-        : isSet(object.error_detail)
-        ? Status.fromJSON(object.error_detail)
-        : undefined,
-    };
   },
 
   toJSON(message: DiscoveryRequest): unknown {
@@ -1212,34 +1110,6 @@ export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.dis
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DiscoveryResponse {
-    return {
-      versionInfo: isSet(object.versionInfo)
-        ? globalThis.String(object.versionInfo)
-        : isSet(object.version_info)
-        ? globalThis.String(object.version_info)
-        : "",
-      resources: globalThis.Array.isArray(object?.resources) ? object.resources.map((e: any) => Any.fromJSON(e)) : [],
-      canary: isSet(object.canary) ? globalThis.Boolean(object.canary) : false,
-      typeUrl: isSet(object.typeUrl)
-        ? globalThis.String(object.typeUrl)
-        : isSet(object.type_url)
-        ? globalThis.String(object.type_url)
-        : "",
-      nonce: isSet(object.nonce) ? globalThis.String(object.nonce) : "",
-      controlPlane: isSet(object.controlPlane)
-        ? ControlPlane.fromJSON(object.controlPlane)
-        : isSet(object.control_plane)
-        ? ControlPlane.fromJSON(object.control_plane)
-        : undefined,
-      resourceErrors: globalThis.Array.isArray(object?.resourceErrors)
-        ? object.resourceErrors.map((e: any) => ResourceError.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_errors)
-        ? object.resource_errors.map((e: any) => ResourceError.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: DiscoveryResponse): unknown {
@@ -1438,74 +1308,6 @@ export const DeltaDiscoveryRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): DeltaDiscoveryRequest {
-    return {
-      node: isSet(object.node) ? Node.fromJSON(object.node) : undefined,
-      typeUrl: isSet(object.typeUrl)
-        ? globalThis.String(object.typeUrl)
-        : isSet(object.type_url)
-        ? globalThis.String(object.type_url)
-        : "",
-      resourceNamesSubscribe: globalThis.Array.isArray(object?.resourceNamesSubscribe)
-        ? object.resourceNamesSubscribe.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.resource_names_subscribe)
-        ? object.resource_names_subscribe.map((e: any) => globalThis.String(e))
-        : [],
-      resourceNamesUnsubscribe: globalThis.Array.isArray(object?.resourceNamesUnsubscribe)
-        ? object.resourceNamesUnsubscribe.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.resource_names_unsubscribe)
-        ? object.resource_names_unsubscribe.map((e: any) => globalThis.String(e))
-        : [],
-      resourceLocatorsSubscribe: globalThis.Array.isArray(object?.resourceLocatorsSubscribe)
-        ? object.resourceLocatorsSubscribe.map((e: any) => ResourceLocator.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_locators_subscribe)
-        ? object.resource_locators_subscribe.map((e: any) => ResourceLocator.fromJSON(e))
-        : [],
-      resourceLocatorsUnsubscribe: globalThis.Array.isArray(object?.resourceLocatorsUnsubscribe)
-        ? object.resourceLocatorsUnsubscribe.map((e: any) => ResourceLocator.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_locators_unsubscribe)
-        ? object.resource_locators_unsubscribe.map((e: any) => ResourceLocator.fromJSON(e))
-        : [],
-      initialResourceVersions: isObject(object.initialResourceVersions)
-        ? (globalThis.Object.entries(object.initialResourceVersions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.initial_resource_versions)
-        ? (globalThis.Object.entries(object.initial_resource_versions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      responseNonce: isSet(object.responseNonce)
-        ? globalThis.String(object.responseNonce)
-        : isSet(object.response_nonce)
-        ? globalThis.String(object.response_nonce)
-        : "",
-      errorDetail: isSet(object.errorDetail)
-        ? Status.fromJSON(object.errorDetail)
-        : isSet(object.error_detail)
-        ? Status.fromJSON(object.error_detail)
-        : undefined,
-    };
-  },
-
   toJSON(message: DeltaDiscoveryRequest): unknown {
     const obj: any = {};
     if (message.node !== undefined) {
@@ -1637,13 +1439,6 @@ export const DeltaDiscoveryRequest_InitialResourceVersionsEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DeltaDiscoveryRequest_InitialResourceVersionsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
   },
 
   toJSON(message: DeltaDiscoveryRequest_InitialResourceVersionsEntry): unknown {
@@ -1808,45 +1603,6 @@ export const DeltaDiscoveryResponse: MessageFns<
     }
   },
 
-  fromJSON(object: any): DeltaDiscoveryResponse {
-    return {
-      systemVersionInfo: isSet(object.systemVersionInfo)
-        ? globalThis.String(object.systemVersionInfo)
-        : isSet(object.system_version_info)
-        ? globalThis.String(object.system_version_info)
-        : "",
-      resources: globalThis.Array.isArray(object?.resources)
-        ? object.resources.map((e: any) => Resource.fromJSON(e))
-        : [],
-      typeUrl: isSet(object.typeUrl)
-        ? globalThis.String(object.typeUrl)
-        : isSet(object.type_url)
-        ? globalThis.String(object.type_url)
-        : "",
-      removedResources: globalThis.Array.isArray(object?.removedResources)
-        ? object.removedResources.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.removed_resources)
-        ? object.removed_resources.map((e: any) => globalThis.String(e))
-        : [],
-      removedResourceNames: globalThis.Array.isArray(object?.removedResourceNames)
-        ? object.removedResourceNames.map((e: any) => ResourceName.fromJSON(e))
-        : globalThis.Array.isArray(object?.removed_resource_names)
-        ? object.removed_resource_names.map((e: any) => ResourceName.fromJSON(e))
-        : [],
-      nonce: isSet(object.nonce) ? globalThis.String(object.nonce) : "",
-      controlPlane: isSet(object.controlPlane)
-        ? ControlPlane.fromJSON(object.controlPlane)
-        : isSet(object.control_plane)
-        ? ControlPlane.fromJSON(object.control_plane)
-        : undefined,
-      resourceErrors: globalThis.Array.isArray(object?.resourceErrors)
-        ? object.resourceErrors.map((e: any) => ResourceError.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_errors)
-        ? object.resource_errors.map((e: any) => ResourceError.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: DeltaDiscoveryResponse): unknown {
     const obj: any = {};
     if (message.systemVersionInfo !== "") {
@@ -1978,29 +1734,6 @@ export const DynamicParameterConstraints: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicParameterConstraints {
-    return {
-      constraint: isSet(object.constraint)
-        ? DynamicParameterConstraints_SingleConstraint.fromJSON(object.constraint)
-        : undefined,
-      orConstraints: isSet(object.orConstraints)
-        ? DynamicParameterConstraints_ConstraintList.fromJSON(object.orConstraints)
-        : isSet(object.or_constraints)
-        ? DynamicParameterConstraints_ConstraintList.fromJSON(object.or_constraints)
-        : undefined,
-      andConstraints: isSet(object.andConstraints)
-        ? DynamicParameterConstraints_ConstraintList.fromJSON(object.andConstraints)
-        : isSet(object.and_constraints)
-        ? DynamicParameterConstraints_ConstraintList.fromJSON(object.and_constraints)
-        : undefined,
-      notConstraints: isSet(object.notConstraints)
-        ? DynamicParameterConstraints.fromJSON(object.notConstraints)
-        : isSet(object.not_constraints)
-        ? DynamicParameterConstraints.fromJSON(object.not_constraints)
-        : undefined,
-    };
-  },
-
   toJSON(message: DynamicParameterConstraints): unknown {
     const obj: any = {};
     if (message.constraint !== undefined) {
@@ -2114,16 +1847,6 @@ export const DynamicParameterConstraints_SingleConstraint: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicParameterConstraints_SingleConstraint {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : undefined,
-      exists: isSet(object.exists)
-        ? DynamicParameterConstraints_SingleConstraint_Exists.fromJSON(object.exists)
-        : undefined,
-    };
-  },
-
   toJSON(message: DynamicParameterConstraints_SingleConstraint): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -2198,10 +1921,6 @@ export const DynamicParameterConstraints_SingleConstraint_Exists: MessageFns<
     }
   },
 
-  fromJSON(_: any): DynamicParameterConstraints_SingleConstraint_Exists {
-    return {};
-  },
-
   toJSON(_: DynamicParameterConstraints_SingleConstraint_Exists): unknown {
     const obj: any = {};
     return obj;
@@ -2268,14 +1987,6 @@ export const DynamicParameterConstraints_ConstraintList: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DynamicParameterConstraints_ConstraintList {
-    return {
-      constraints: globalThis.Array.isArray(object?.constraints)
-        ? object.constraints.map((e: any) => DynamicParameterConstraints.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: DynamicParameterConstraints_ConstraintList): unknown {
@@ -2431,27 +2142,6 @@ export const Resource: MessageFns<Resource, "envoy.service.discovery.v3.Resource
     }
   },
 
-  fromJSON(object: any): Resource {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      resourceName: isSet(object.resourceName)
-        ? ResourceName.fromJSON(object.resourceName)
-        : isSet(object.resource_name)
-        ? ResourceName.fromJSON(object.resource_name)
-        : undefined,
-      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      resource: isSet(object.resource) ? Any.fromJSON(object.resource) : undefined,
-      ttl: isSet(object.ttl) ? Duration.fromJSON(object.ttl) : undefined,
-      cacheControl: isSet(object.cacheControl)
-        ? Resource_CacheControl.fromJSON(object.cacheControl)
-        : isSet(object.cache_control)
-        ? Resource_CacheControl.fromJSON(object.cache_control)
-        : undefined,
-      metadata: isSet(object.metadata) ? Metadata.fromJSON(object.metadata) : undefined,
-    };
-  },
-
   toJSON(message: Resource): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -2556,16 +2246,6 @@ export const Resource_CacheControl: MessageFns<
     }
   },
 
-  fromJSON(object: any): Resource_CacheControl {
-    return {
-      doNotCache: isSet(object.doNotCache)
-        ? globalThis.Boolean(object.doNotCache)
-        : isSet(object.do_not_cache)
-        ? globalThis.Boolean(object.do_not_cache)
-        : false,
-    };
-  },
-
   toJSON(message: Resource_CacheControl): unknown {
     const obj: any = {};
     if (message.doNotCache !== false) {
@@ -2592,19 +2272,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -12,7 +12,6 @@ import { HeaderMap, HeaderValueOption, Metadata } from "../../../config/core/v3/
 import {
   ProcessingMode,
   ProcessingMode_BodySendMode,
-  processingMode_BodySendModeFromJSON,
   processingMode_BodySendModeToJSON,
 } from "../../../extensions/filters/http/ext_proc/v3/processing_mode";
 import { HttpStatus } from "../../../type/v3/http_status";
@@ -491,19 +490,6 @@ export enum CommonResponse_ResponseStatus {
   CONTINUE_AND_REPLACE = 1,
 }
 
-export function commonResponse_ResponseStatusFromJSON(object: any): CommonResponse_ResponseStatus {
-  switch (object) {
-    case 0:
-    case "CONTINUE":
-      return CommonResponse_ResponseStatus.CONTINUE;
-    case 1:
-    case "CONTINUE_AND_REPLACE":
-      return CommonResponse_ResponseStatus.CONTINUE_AND_REPLACE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CommonResponse_ResponseStatus");
-  }
-}
-
 export function commonResponse_ResponseStatusToJSON(object: CommonResponse_ResponseStatus): string {
   switch (object) {
     case CommonResponse_ResponseStatus.CONTINUE:
@@ -712,26 +698,6 @@ export const ProtocolConfiguration: MessageFns<
     }
   },
 
-  fromJSON(object: any): ProtocolConfiguration {
-    return {
-      requestBodyMode: isSet(object.requestBodyMode)
-        ? processingMode_BodySendModeFromJSON(object.requestBodyMode)
-        : isSet(object.request_body_mode)
-        ? processingMode_BodySendModeFromJSON(object.request_body_mode)
-        : 0,
-      responseBodyMode: isSet(object.responseBodyMode)
-        ? processingMode_BodySendModeFromJSON(object.responseBodyMode)
-        : isSet(object.response_body_mode)
-        ? processingMode_BodySendModeFromJSON(object.response_body_mode)
-        : 0,
-      sendBodyWithoutWaitingForHeaderResponse: isSet(object.sendBodyWithoutWaitingForHeaderResponse)
-        ? globalThis.Boolean(object.sendBodyWithoutWaitingForHeaderResponse)
-        : isSet(object.send_body_without_waiting_for_header_response)
-        ? globalThis.Boolean(object.send_body_without_waiting_for_header_response)
-        : false,
-    };
-  },
-
   toJSON(message: ProtocolConfiguration): unknown {
     const obj: any = {};
     if (message.requestBodyMode !== 0) {
@@ -922,70 +888,6 @@ export const ProcessingRequest: MessageFns<ProcessingRequest, "envoy.service.ext
     }
   },
 
-  fromJSON(object: any): ProcessingRequest {
-    return {
-      requestHeaders: isSet(object.requestHeaders)
-        ? HttpHeaders.fromJSON(object.requestHeaders)
-        : isSet(object.request_headers)
-        ? HttpHeaders.fromJSON(object.request_headers)
-        : undefined,
-      responseHeaders: isSet(object.responseHeaders)
-        ? HttpHeaders.fromJSON(object.responseHeaders)
-        : isSet(object.response_headers)
-        ? HttpHeaders.fromJSON(object.response_headers)
-        : undefined,
-      requestBody: isSet(object.requestBody)
-        ? HttpBody.fromJSON(object.requestBody)
-        : isSet(object.request_body)
-        ? HttpBody.fromJSON(object.request_body)
-        : undefined,
-      responseBody: isSet(object.responseBody)
-        ? HttpBody.fromJSON(object.responseBody)
-        : isSet(object.response_body)
-        ? HttpBody.fromJSON(object.response_body)
-        : undefined,
-      requestTrailers: isSet(object.requestTrailers)
-        ? HttpTrailers.fromJSON(object.requestTrailers)
-        : isSet(object.request_trailers)
-        ? HttpTrailers.fromJSON(object.request_trailers)
-        : undefined,
-      responseTrailers: isSet(object.responseTrailers)
-        ? HttpTrailers.fromJSON(object.responseTrailers)
-        : isSet(object.response_trailers)
-        ? HttpTrailers.fromJSON(object.response_trailers)
-        : undefined,
-      metadataContext: isSet(object.metadataContext)
-        ? Metadata.fromJSON(object.metadataContext)
-        : isSet(object.metadata_context)
-        ? Metadata.fromJSON(object.metadata_context)
-        : undefined,
-      attributes: isObject(object.attributes)
-        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
-          (acc: { [key: string]: { [key: string]: any } | undefined }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: value as { [key: string]: any } | undefined,
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      observabilityMode: isSet(object.observabilityMode)
-        ? globalThis.Boolean(object.observabilityMode)
-        : isSet(object.observability_mode)
-        ? globalThis.Boolean(object.observability_mode)
-        : false,
-      protocolConfig: isSet(object.protocolConfig)
-        ? ProtocolConfiguration.fromJSON(object.protocolConfig)
-        : isSet(object.protocol_config)
-        ? ProtocolConfiguration.fromJSON(object.protocol_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: ProcessingRequest): unknown {
     const obj: any = {};
     if (message.requestHeaders !== undefined) {
@@ -1133,13 +1035,6 @@ export const ProcessingRequest_AttributesEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ProcessingRequest_AttributesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isObject(object.value) ? object.value : undefined,
-    };
   },
 
   toJSON(message: ProcessingRequest_AttributesEntry): unknown {
@@ -1345,71 +1240,6 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
     }
   },
 
-  fromJSON(object: any): ProcessingResponse {
-    return {
-      requestHeaders: isSet(object.requestHeaders)
-        ? HeadersResponse.fromJSON(object.requestHeaders)
-        : isSet(object.request_headers)
-        ? HeadersResponse.fromJSON(object.request_headers)
-        : undefined,
-      responseHeaders: isSet(object.responseHeaders)
-        ? HeadersResponse.fromJSON(object.responseHeaders)
-        : isSet(object.response_headers)
-        ? HeadersResponse.fromJSON(object.response_headers)
-        : undefined,
-      requestBody: isSet(object.requestBody)
-        ? BodyResponse.fromJSON(object.requestBody)
-        : isSet(object.request_body)
-        ? BodyResponse.fromJSON(object.request_body)
-        : undefined,
-      responseBody: isSet(object.responseBody)
-        ? BodyResponse.fromJSON(object.responseBody)
-        : isSet(object.response_body)
-        ? BodyResponse.fromJSON(object.response_body)
-        : undefined,
-      requestTrailers: isSet(object.requestTrailers)
-        ? TrailersResponse.fromJSON(object.requestTrailers)
-        : isSet(object.request_trailers)
-        ? TrailersResponse.fromJSON(object.request_trailers)
-        : undefined,
-      responseTrailers: isSet(object.responseTrailers)
-        ? TrailersResponse.fromJSON(object.responseTrailers)
-        : isSet(object.response_trailers)
-        ? TrailersResponse.fromJSON(object.response_trailers)
-        : undefined,
-      immediateResponse: isSet(object.immediateResponse)
-        ? ImmediateResponse.fromJSON(object.immediateResponse)
-        : isSet(object.immediate_response)
-        ? ImmediateResponse.fromJSON(object.immediate_response)
-        : undefined,
-      streamedImmediateResponse: isSet(object.streamedImmediateResponse)
-        ? StreamedImmediateResponse.fromJSON(object.streamedImmediateResponse)
-        : isSet(object.streamed_immediate_response)
-        ? StreamedImmediateResponse.fromJSON(object.streamed_immediate_response)
-        : undefined,
-      dynamicMetadata: isObject(object.dynamicMetadata)
-        ? object.dynamicMetadata
-        : isObject(object.dynamic_metadata)
-        ? object.dynamic_metadata
-        : undefined,
-      modeOverride: isSet(object.modeOverride)
-        ? ProcessingMode.fromJSON(object.modeOverride)
-        : isSet(object.mode_override)
-        ? ProcessingMode.fromJSON(object.mode_override)
-        : undefined,
-      requestDrain: isSet(object.requestDrain)
-        ? globalThis.Boolean(object.requestDrain)
-        : isSet(object.request_drain)
-        ? globalThis.Boolean(object.request_drain)
-        : false,
-      overrideMessageTimeout: isSet(object.overrideMessageTimeout)
-        ? Duration.fromJSON(object.overrideMessageTimeout)
-        : isSet(object.override_message_timeout)
-        ? Duration.fromJSON(object.override_message_timeout)
-        : undefined,
-    };
-  },
-
   toJSON(message: ProcessingResponse): unknown {
     const obj: any = {};
     if (message.requestHeaders !== undefined) {
@@ -1570,31 +1400,6 @@ export const HttpHeaders: MessageFns<HttpHeaders, "envoy.service.ext_proc.v3.Htt
     }
   },
 
-  fromJSON(object: any): HttpHeaders {
-    return {
-      headers: isSet(object.headers) ? HeaderMap.fromJSON(object.headers) : undefined,
-      attributes: isObject(object.attributes)
-        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
-          (acc: { [key: string]: { [key: string]: any } | undefined }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: value as { [key: string]: any } | undefined,
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      endOfStream: isSet(object.endOfStream)
-        ? globalThis.Boolean(object.endOfStream)
-        : isSet(object.end_of_stream)
-        ? globalThis.Boolean(object.end_of_stream)
-        : false,
-    };
-  },
-
   toJSON(message: HttpHeaders): unknown {
     const obj: any = {};
     if (message.headers !== undefined) {
@@ -1702,13 +1507,6 @@ export const HttpHeaders_AttributesEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpHeaders_AttributesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isObject(object.value) ? object.value : undefined,
-    };
-  },
-
   toJSON(message: HttpHeaders_AttributesEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -1811,27 +1609,6 @@ export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"
     }
   },
 
-  fromJSON(object: any): HttpBody {
-    return {
-      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
-      endOfStream: isSet(object.endOfStream)
-        ? globalThis.Boolean(object.endOfStream)
-        : isSet(object.end_of_stream)
-        ? globalThis.Boolean(object.end_of_stream)
-        : false,
-      endOfStreamWithoutMessage: isSet(object.endOfStreamWithoutMessage)
-        ? globalThis.Boolean(object.endOfStreamWithoutMessage)
-        : isSet(object.end_of_stream_without_message)
-        ? globalThis.Boolean(object.end_of_stream_without_message)
-        : false,
-      grpcMessageCompressed: isSet(object.grpcMessageCompressed)
-        ? globalThis.Boolean(object.grpcMessageCompressed)
-        : isSet(object.grpc_message_compressed)
-        ? globalThis.Boolean(object.grpc_message_compressed)
-        : false,
-    };
-  },
-
   toJSON(message: HttpBody): unknown {
     const obj: any = {};
     if (message.body.length !== 0) {
@@ -1909,10 +1686,6 @@ export const HttpTrailers: MessageFns<HttpTrailers, "envoy.service.ext_proc.v3.H
     }
   },
 
-  fromJSON(object: any): HttpTrailers {
-    return { trailers: isSet(object.trailers) ? HeaderMap.fromJSON(object.trailers) : undefined };
-  },
-
   toJSON(message: HttpTrailers): unknown {
     const obj: any = {};
     if (message.trailers !== undefined) {
@@ -1978,10 +1751,6 @@ export const HeadersResponse: MessageFns<HeadersResponse, "envoy.service.ext_pro
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HeadersResponse {
-    return { response: isSet(object.response) ? CommonResponse.fromJSON(object.response) : undefined };
   },
 
   toJSON(message: HeadersResponse): unknown {
@@ -2051,10 +1820,6 @@ export const BodyResponse: MessageFns<BodyResponse, "envoy.service.ext_proc.v3.B
     }
   },
 
-  fromJSON(object: any): BodyResponse {
-    return { response: isSet(object.response) ? CommonResponse.fromJSON(object.response) : undefined };
-  },
-
   toJSON(message: BodyResponse): unknown {
     const obj: any = {};
     if (message.response !== undefined) {
@@ -2120,16 +1885,6 @@ export const TrailersResponse: MessageFns<TrailersResponse, "envoy.service.ext_p
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TrailersResponse {
-    return {
-      headerMutation: isSet(object.headerMutation)
-        ? HeaderMutation.fromJSON(object.headerMutation)
-        : isSet(object.header_mutation)
-        ? HeaderMutation.fromJSON(object.header_mutation)
-        : undefined,
-    };
   },
 
   toJSON(message: TrailersResponse): unknown {
@@ -2222,26 +1977,6 @@ export const StreamedImmediateResponse: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): StreamedImmediateResponse {
-    return {
-      headersResponse: isSet(object.headersResponse)
-        ? HttpHeaders.fromJSON(object.headersResponse)
-        : isSet(object.headers_response)
-        ? HttpHeaders.fromJSON(object.headers_response)
-        : undefined,
-      bodyResponse: isSet(object.bodyResponse)
-        ? StreamedBodyResponse.fromJSON(object.bodyResponse)
-        : isSet(object.body_response)
-        ? StreamedBodyResponse.fromJSON(object.body_response)
-        : undefined,
-      trailersResponse: isSet(object.trailersResponse)
-        ? HeaderMap.fromJSON(object.trailersResponse)
-        : isSet(object.trailers_response)
-        ? HeaderMap.fromJSON(object.trailers_response)
-        : undefined,
-    };
   },
 
   toJSON(message: StreamedImmediateResponse): unknown {
@@ -2365,28 +2100,6 @@ export const CommonResponse: MessageFns<CommonResponse, "envoy.service.ext_proc.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CommonResponse {
-    return {
-      status: isSet(object.status) ? commonResponse_ResponseStatusFromJSON(object.status) : 0,
-      headerMutation: isSet(object.headerMutation)
-        ? HeaderMutation.fromJSON(object.headerMutation)
-        : isSet(object.header_mutation)
-        ? HeaderMutation.fromJSON(object.header_mutation)
-        : undefined,
-      bodyMutation: isSet(object.bodyMutation)
-        ? BodyMutation.fromJSON(object.bodyMutation)
-        : isSet(object.body_mutation)
-        ? BodyMutation.fromJSON(object.body_mutation)
-        : undefined,
-      trailers: isSet(object.trailers) ? HeaderMap.fromJSON(object.trailers) : undefined,
-      clearRouteCache: isSet(object.clearRouteCache)
-        ? globalThis.Boolean(object.clearRouteCache)
-        : isSet(object.clear_route_cache)
-        ? globalThis.Boolean(object.clear_route_cache)
-        : false,
-    };
   },
 
   toJSON(message: CommonResponse): unknown {
@@ -2520,20 +2233,6 @@ export const ImmediateResponse: MessageFns<ImmediateResponse, "envoy.service.ext
     }
   },
 
-  fromJSON(object: any): ImmediateResponse {
-    return {
-      status: isSet(object.status) ? HttpStatus.fromJSON(object.status) : undefined,
-      headers: isSet(object.headers) ? HeaderMutation.fromJSON(object.headers) : undefined,
-      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
-      grpcStatus: isSet(object.grpcStatus)
-        ? GrpcStatus.fromJSON(object.grpcStatus)
-        : isSet(object.grpc_status)
-        ? GrpcStatus.fromJSON(object.grpc_status)
-        : undefined,
-      details: isSet(object.details) ? globalThis.String(object.details) : "",
-    };
-  },
-
   toJSON(message: ImmediateResponse): unknown {
     const obj: any = {};
     if (message.status !== undefined) {
@@ -2621,10 +2320,6 @@ export const GrpcStatus: MessageFns<GrpcStatus, "envoy.service.ext_proc.v3.GrpcS
     }
   },
 
-  fromJSON(object: any): GrpcStatus {
-    return { status: isSet(object.status) ? globalThis.Number(object.status) : 0 };
-  },
-
   toJSON(message: GrpcStatus): unknown {
     const obj: any = {};
     if (message.status !== 0) {
@@ -2699,21 +2394,6 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.service.ext_proc.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HeaderMutation {
-    return {
-      setHeaders: globalThis.Array.isArray(object?.setHeaders)
-        ? object.setHeaders.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.set_headers)
-        ? object.set_headers.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      removeHeaders: globalThis.Array.isArray(object?.removeHeaders)
-        ? object.removeHeaders.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.remove_headers)
-        ? object.remove_headers.map((e: any) => globalThis.String(e))
-        : [],
-    };
   },
 
   toJSON(message: HeaderMutation): unknown {
@@ -2819,27 +2499,6 @@ export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.servi
       }
     },
 
-    fromJSON(object: any): StreamedBodyResponse {
-      return {
-        body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : Buffer.alloc(0),
-        endOfStream: isSet(object.endOfStream)
-          ? globalThis.Boolean(object.endOfStream)
-          : isSet(object.end_of_stream)
-          ? globalThis.Boolean(object.end_of_stream)
-          : false,
-        endOfStreamWithoutMessage: isSet(object.endOfStreamWithoutMessage)
-          ? globalThis.Boolean(object.endOfStreamWithoutMessage)
-          : isSet(object.end_of_stream_without_message)
-          ? globalThis.Boolean(object.end_of_stream_without_message)
-          : false,
-        grpcMessageCompressed: isSet(object.grpcMessageCompressed)
-          ? globalThis.Boolean(object.grpcMessageCompressed)
-          : isSet(object.grpc_message_compressed)
-          ? globalThis.Boolean(object.grpc_message_compressed)
-          : false,
-      };
-    },
-
     toJSON(message: StreamedBodyResponse): unknown {
       const obj: any = {};
       if (message.body.length !== 0) {
@@ -2939,22 +2598,6 @@ export const BodyMutation: MessageFns<BodyMutation, "envoy.service.ext_proc.v3.B
     }
   },
 
-  fromJSON(object: any): BodyMutation {
-    return {
-      body: isSet(object.body) ? Buffer.from(bytesFromBase64(object.body)) : undefined,
-      clearBody: isSet(object.clearBody)
-        ? globalThis.Boolean(object.clearBody)
-        : isSet(object.clear_body)
-        ? globalThis.Boolean(object.clear_body)
-        : undefined,
-      streamedResponse: isSet(object.streamedResponse)
-        ? StreamedBodyResponse.fromJSON(object.streamedResponse)
-        : isSet(object.streamed_response)
-        ? StreamedBodyResponse.fromJSON(object.streamed_response)
-        : undefined,
-    };
-  },
-
   toJSON(message: BodyMutation): unknown {
     const obj: any = {};
     if (message.body !== undefined) {
@@ -2983,10 +2626,6 @@ export const BodyMutation: MessageFns<BodyMutation, "envoy.service.ext_proc.v3.B
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -2999,19 +2638,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -101,22 +101,6 @@ export enum RateLimitResponse_Code {
   OVER_LIMIT = 2,
 }
 
-export function rateLimitResponse_CodeFromJSON(object: any): RateLimitResponse_Code {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return RateLimitResponse_Code.UNKNOWN;
-    case 1:
-    case "OK":
-      return RateLimitResponse_Code.OK;
-    case 2:
-    case "OVER_LIMIT":
-      return RateLimitResponse_Code.OVER_LIMIT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RateLimitResponse_Code");
-  }
-}
-
 export function rateLimitResponse_CodeToJSON(object: RateLimitResponse_Code): string {
   switch (object) {
     case RateLimitResponse_Code.UNKNOWN:
@@ -161,37 +145,6 @@ export enum RateLimitResponse_RateLimit_Unit {
   MONTH = 5,
   /** YEAR - The time unit representing a year. */
   YEAR = 6,
-}
-
-export function rateLimitResponse_RateLimit_UnitFromJSON(object: any): RateLimitResponse_RateLimit_Unit {
-  switch (object) {
-    case 0:
-    case "UNKNOWN":
-      return RateLimitResponse_RateLimit_Unit.UNKNOWN;
-    case 1:
-    case "SECOND":
-      return RateLimitResponse_RateLimit_Unit.SECOND;
-    case 2:
-    case "MINUTE":
-      return RateLimitResponse_RateLimit_Unit.MINUTE;
-    case 3:
-    case "HOUR":
-      return RateLimitResponse_RateLimit_Unit.HOUR;
-    case 4:
-    case "DAY":
-      return RateLimitResponse_RateLimit_Unit.DAY;
-    case 7:
-    case "WEEK":
-      return RateLimitResponse_RateLimit_Unit.WEEK;
-    case 5:
-    case "MONTH":
-      return RateLimitResponse_RateLimit_Unit.MONTH;
-    case 6:
-    case "YEAR":
-      return RateLimitResponse_RateLimit_Unit.YEAR;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RateLimitResponse_RateLimit_Unit");
-  }
 }
 
 export function rateLimitResponse_RateLimit_UnitToJSON(object: RateLimitResponse_RateLimit_Unit): string {
@@ -360,20 +313,6 @@ export const RateLimitRequest: MessageFns<RateLimitRequest, "envoy.service.ratel
     }
   },
 
-  fromJSON(object: any): RateLimitRequest {
-    return {
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      descriptors: globalThis.Array.isArray(object?.descriptors)
-        ? object.descriptors.map((e: any) => RateLimitDescriptor.fromJSON(e))
-        : [],
-      hitsAddend: isSet(object.hitsAddend)
-        ? globalThis.Number(object.hitsAddend)
-        : isSet(object.hits_addend)
-        ? globalThis.Number(object.hits_addend)
-        : 0,
-    };
-  },
-
   toJSON(message: RateLimitRequest): unknown {
     const obj: any = {};
     if (message.domain !== "") {
@@ -521,40 +460,6 @@ export const RateLimitResponse: MessageFns<RateLimitResponse, "envoy.service.rat
     }
   },
 
-  fromJSON(object: any): RateLimitResponse {
-    return {
-      overallCode: isSet(object.overallCode)
-        ? rateLimitResponse_CodeFromJSON(object.overallCode)
-        : isSet(object.overall_code)
-        ? rateLimitResponse_CodeFromJSON(object.overall_code)
-        : 0,
-      statuses: globalThis.Array.isArray(object?.statuses)
-        ? object.statuses.map((e: any) => RateLimitResponse_DescriptorStatus.fromJSON(e))
-        : [],
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValue.fromJSON(e))
-        : [],
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValue.fromJSON(e))
-        : [],
-      rawBody: isSet(object.rawBody)
-        ? Buffer.from(bytesFromBase64(object.rawBody))
-        : isSet(object.raw_body)
-        ? Buffer.from(bytesFromBase64(object.raw_body))
-        : Buffer.alloc(0),
-      dynamicMetadata: isObject(object.dynamicMetadata)
-        ? object.dynamicMetadata
-        : isObject(object.dynamic_metadata)
-        ? object.dynamic_metadata
-        : undefined,
-      quota: isSet(object.quota) ? RateLimitResponse_Quota.fromJSON(object.quota) : undefined,
-    };
-  },
-
   toJSON(message: RateLimitResponse): unknown {
     const obj: any = {};
     if (message.overallCode !== 0) {
@@ -671,18 +576,6 @@ export const RateLimitResponse_RateLimit: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimitResponse_RateLimit {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      requestsPerUnit: isSet(object.requestsPerUnit)
-        ? globalThis.Number(object.requestsPerUnit)
-        : isSet(object.requests_per_unit)
-        ? globalThis.Number(object.requests_per_unit)
-        : 0,
-      unit: isSet(object.unit) ? rateLimitResponse_RateLimit_UnitFromJSON(object.unit) : 0,
-    };
-  },
-
   toJSON(message: RateLimitResponse_RateLimit): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -779,18 +672,6 @@ export const RateLimitResponse_Quota: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimitResponse_Quota {
-    return {
-      requests: isSet(object.requests) ? globalThis.Number(object.requests) : 0,
-      validUntil: isSet(object.validUntil)
-        ? fromJsonTimestamp(object.validUntil)
-        : isSet(object.valid_until)
-        ? fromJsonTimestamp(object.valid_until)
-        : undefined,
-      id: isSet(object.id) ? globalThis.String(object.id) : "",
-    };
   },
 
   toJSON(message: RateLimitResponse_Quota): unknown {
@@ -913,28 +794,6 @@ export const RateLimitResponse_DescriptorStatus: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimitResponse_DescriptorStatus {
-    return {
-      code: isSet(object.code) ? rateLimitResponse_CodeFromJSON(object.code) : 0,
-      currentLimit: isSet(object.currentLimit)
-        ? RateLimitResponse_RateLimit.fromJSON(object.currentLimit)
-        : isSet(object.current_limit)
-        ? RateLimitResponse_RateLimit.fromJSON(object.current_limit)
-        : undefined,
-      limitRemaining: isSet(object.limitRemaining)
-        ? globalThis.Number(object.limitRemaining)
-        : isSet(object.limit_remaining)
-        ? globalThis.Number(object.limit_remaining)
-        : 0,
-      durationUntilReset: isSet(object.durationUntilReset)
-        ? Duration.fromJSON(object.durationUntilReset)
-        : isSet(object.duration_until_reset)
-        ? Duration.fromJSON(object.duration_until_reset)
-        : undefined,
-      quota: isSet(object.quota) ? RateLimitResponse_Quota.fromJSON(object.quota) : undefined,
-    };
-  },
-
   toJSON(message: RateLimitResponse_DescriptorStatus): unknown {
     const obj: any = {};
     if (message.code !== 0) {
@@ -975,10 +834,6 @@ export const RateLimitResponse_DescriptorStatus: MessageFns<
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -1003,29 +858,10 @@ function fromTimestamp(t: Timestamp): Date {
   return new globalThis.Date(millis);
 }
 
-function fromJsonTimestamp(o: any): Date {
-  if (o instanceof globalThis.Date) {
-    return o;
-  } else if (typeof o === "string") {
-    return new globalThis.Date(o);
-  } else {
-    return fromTimestamp(Timestamp.fromJSON(o));
-  }
-}
-
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

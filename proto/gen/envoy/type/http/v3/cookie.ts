@@ -119,17 +119,6 @@ export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
     }
   },
 
-  fromJSON(object: any): Cookie {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      ttl: isSet(object.ttl) ? Duration.fromJSON(object.ttl) : undefined,
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      attributes: globalThis.Array.isArray(object?.attributes)
-        ? object.attributes.map((e: any) => CookieAttribute.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Cookie): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -218,13 +207,6 @@ export const CookieAttribute: MessageFns<CookieAttribute, "envoy.type.http.v3.Co
     }
   },
 
-  fromJSON(object: any): CookieAttribute {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: CookieAttribute): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -255,15 +237,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -92,14 +92,6 @@ export const PathTransformation: MessageFns<PathTransformation, "envoy.type.http
     }
   },
 
-  fromJSON(object: any): PathTransformation {
-    return {
-      operations: globalThis.Array.isArray(object?.operations)
-        ? object.operations.map((e: any) => PathTransformation_Operation.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: PathTransformation): unknown {
     const obj: any = {};
     if (message.operations?.length) {
@@ -183,21 +175,6 @@ export const PathTransformation_Operation: MessageFns<
     }
   },
 
-  fromJSON(object: any): PathTransformation_Operation {
-    return {
-      normalizePathRfc3986: isSet(object.normalizePathRfc3986)
-        ? PathTransformation_Operation_NormalizePathRFC3986.fromJSON(object.normalizePathRfc3986)
-        : isSet(object.normalize_path_rfc_3986)
-        ? PathTransformation_Operation_NormalizePathRFC3986.fromJSON(object.normalize_path_rfc_3986)
-        : undefined,
-      mergeSlashes: isSet(object.mergeSlashes)
-        ? PathTransformation_Operation_MergeSlashes.fromJSON(object.mergeSlashes)
-        : isSet(object.merge_slashes)
-        ? PathTransformation_Operation_MergeSlashes.fromJSON(object.merge_slashes)
-        : undefined,
-    };
-  },
-
   toJSON(message: PathTransformation_Operation): unknown {
     const obj: any = {};
     if (message.normalizePathRfc3986 !== undefined) {
@@ -266,10 +243,6 @@ export const PathTransformation_Operation_NormalizePathRFC3986: MessageFns<
     }
   },
 
-  fromJSON(_: any): PathTransformation_Operation_NormalizePathRFC3986 {
-    return {};
-  },
-
   toJSON(_: PathTransformation_Operation_NormalizePathRFC3986): unknown {
     const obj: any = {};
     return obj;
@@ -327,10 +300,6 @@ export const PathTransformation_Operation_MergeSlashes: MessageFns<
     }
   },
 
-  fromJSON(_: any): PathTransformation_Operation_MergeSlashes {
-    return {};
-  },
-
   toJSON(_: PathTransformation_Operation_MergeSlashes): unknown {
     const obj: any = {};
     return obj;
@@ -353,15 +322,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

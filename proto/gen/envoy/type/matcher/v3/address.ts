@@ -64,12 +64,6 @@ export const AddressMatcher: MessageFns<AddressMatcher, "envoy.type.matcher.v3.A
     }
   },
 
-  fromJSON(object: any): AddressMatcher {
-    return {
-      ranges: globalThis.Array.isArray(object?.ranges) ? object.ranges.map((e: any) => CidrRange.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: AddressMatcher): unknown {
     const obj: any = {};
     if (message.ranges?.length) {
@@ -100,7 +94,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -90,22 +90,6 @@ export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matc
     }
   },
 
-  fromJSON(object: any): FilterStateMatcher {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      stringMatch: isSet(object.stringMatch)
-        ? StringMatcher.fromJSON(object.stringMatch)
-        : isSet(object.string_match)
-        ? StringMatcher.fromJSON(object.string_match)
-        : undefined,
-      addressMatch: isSet(object.addressMatch)
-        ? AddressMatcher.fromJSON(object.addressMatch)
-        : isSet(object.address_match)
-        ? AddressMatcher.fromJSON(object.address_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: FilterStateMatcher): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -144,15 +128,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -120,16 +120,6 @@ export const HttpRequestHeaderMatchInput: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpRequestHeaderMatchInput {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-    };
-  },
-
   toJSON(message: HttpRequestHeaderMatchInput): unknown {
     const obj: any = {};
     if (message.headerName !== "") {
@@ -196,16 +186,6 @@ export const HttpRequestTrailerMatchInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpRequestTrailerMatchInput {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-    };
   },
 
   toJSON(message: HttpRequestTrailerMatchInput): unknown {
@@ -276,16 +256,6 @@ export const HttpResponseHeaderMatchInput: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpResponseHeaderMatchInput {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-    };
-  },
-
   toJSON(message: HttpResponseHeaderMatchInput): unknown {
     const obj: any = {};
     if (message.headerName !== "") {
@@ -352,16 +322,6 @@ export const HttpResponseTrailerMatchInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpResponseTrailerMatchInput {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-    };
   },
 
   toJSON(message: HttpResponseTrailerMatchInput): unknown {
@@ -432,16 +392,6 @@ export const HttpRequestQueryParamMatchInput: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpRequestQueryParamMatchInput {
-    return {
-      queryParam: isSet(object.queryParam)
-        ? globalThis.String(object.queryParam)
-        : isSet(object.query_param)
-        ? globalThis.String(object.query_param)
-        : "",
-    };
-  },
-
   toJSON(message: HttpRequestQueryParamMatchInput): unknown {
     const obj: any = {};
     if (message.queryParam !== "") {
@@ -468,15 +418,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -114,17 +114,6 @@ export const MetadataMatcher: MessageFns<MetadataMatcher, "envoy.type.matcher.v3
     }
   },
 
-  fromJSON(object: any): MetadataMatcher {
-    return {
-      filter: isSet(object.filter) ? globalThis.String(object.filter) : "",
-      path: globalThis.Array.isArray(object?.path)
-        ? object.path.map((e: any) => MetadataMatcher_PathSegment.fromJSON(e))
-        : [],
-      value: isSet(object.value) ? ValueMatcher.fromJSON(object.value) : undefined,
-      invert: isSet(object.invert) ? globalThis.Boolean(object.invert) : false,
-    };
-  },
-
   toJSON(message: MetadataMatcher): unknown {
     const obj: any = {};
     if (message.filter !== "") {
@@ -207,10 +196,6 @@ export const MetadataMatcher_PathSegment: MessageFns<
     }
   },
 
-  fromJSON(object: any): MetadataMatcher_PathSegment {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : undefined };
-  },
-
   toJSON(message: MetadataMatcher_PathSegment): unknown {
     const obj: any = {};
     if (message.key !== undefined) {
@@ -237,15 +222,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

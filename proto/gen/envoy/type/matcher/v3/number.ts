@@ -79,13 +79,6 @@ export const DoubleMatcher: MessageFns<DoubleMatcher, "envoy.type.matcher.v3.Dou
     }
   },
 
-  fromJSON(object: any): DoubleMatcher {
-    return {
-      range: isSet(object.range) ? DoubleRange.fromJSON(object.range) : undefined,
-      exact: isSet(object.exact) ? globalThis.Number(object.exact) : undefined,
-    };
-  },
-
   toJSON(message: DoubleMatcher): unknown {
     const obj: any = {};
     if (message.range !== undefined) {
@@ -122,15 +115,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -65,10 +65,6 @@ export const PathMatcher: MessageFns<PathMatcher, "envoy.type.matcher.v3.PathMat
     }
   },
 
-  fromJSON(object: any): PathMatcher {
-    return { path: isSet(object.path) ? StringMatcher.fromJSON(object.path) : undefined };
-  },
-
   toJSON(message: PathMatcher): unknown {
     const obj: any = {};
     if (message.path !== undefined) {
@@ -97,15 +93,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -151,17 +151,6 @@ export const RegexMatcher: MessageFns<RegexMatcher, "envoy.type.matcher.v3.Regex
     }
   },
 
-  fromJSON(object: any): RegexMatcher {
-    return {
-      googleRe2: isSet(object.googleRe2)
-        ? RegexMatcher_GoogleRE2.fromJSON(object.googleRe2)
-        : isSet(object.google_re2)
-        ? RegexMatcher_GoogleRE2.fromJSON(object.google_re2)
-        : undefined,
-      regex: isSet(object.regex) ? globalThis.String(object.regex) : "",
-    };
-  },
-
   toJSON(message: RegexMatcher): unknown {
     const obj: any = {};
     if (message.googleRe2 !== undefined) {
@@ -234,16 +223,6 @@ export const RegexMatcher_GoogleRE2: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RegexMatcher_GoogleRE2 {
-    return {
-      maxProgramSize: isSet(object.maxProgramSize)
-        ? Number(object.maxProgramSize)
-        : isSet(object.max_program_size)
-        ? Number(object.max_program_size)
-        : undefined,
-    };
   },
 
   toJSON(message: RegexMatcher_GoogleRE2): unknown {
@@ -325,13 +304,6 @@ export const RegexMatchAndSubstitute: MessageFns<
     }
   },
 
-  fromJSON(object: any): RegexMatchAndSubstitute {
-    return {
-      pattern: isSet(object.pattern) ? RegexMatcher.fromJSON(object.pattern) : undefined,
-      substitution: isSet(object.substitution) ? globalThis.String(object.substitution) : "",
-    };
-  },
-
   toJSON(message: RegexMatchAndSubstitute): unknown {
     const obj: any = {};
     if (message.pattern !== undefined) {
@@ -364,15 +336,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -60,10 +60,6 @@ export const HttpResponseStatusCodeMatchInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): HttpResponseStatusCodeMatchInput {
-    return {};
-  },
-
   toJSON(_: HttpResponseStatusCodeMatchInput): unknown {
     const obj: any = {};
     return obj;
@@ -117,10 +113,6 @@ export const HttpResponseStatusCodeClassMatchInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): HttpResponseStatusCodeClassMatchInput {
-    return {};
-  },
-
   toJSON(_: HttpResponseStatusCodeClassMatchInput): unknown {
     const obj: any = {};
     return obj;
@@ -147,7 +139,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -195,46 +195,6 @@ export const ValueMatcher: MessageFns<ValueMatcher, "envoy.type.matcher.v3.Value
     }
   },
 
-  fromJSON(object: any): ValueMatcher {
-    return {
-      nullMatch: isSet(object.nullMatch)
-        ? ValueMatcher_NullMatch.fromJSON(object.nullMatch)
-        : isSet(object.null_match)
-        ? ValueMatcher_NullMatch.fromJSON(object.null_match)
-        : undefined,
-      doubleMatch: isSet(object.doubleMatch)
-        ? DoubleMatcher.fromJSON(object.doubleMatch)
-        : isSet(object.double_match)
-        ? DoubleMatcher.fromJSON(object.double_match)
-        : undefined,
-      stringMatch: isSet(object.stringMatch)
-        ? StringMatcher.fromJSON(object.stringMatch)
-        : isSet(object.string_match)
-        ? StringMatcher.fromJSON(object.string_match)
-        : undefined,
-      boolMatch: isSet(object.boolMatch)
-        ? globalThis.Boolean(object.boolMatch)
-        : isSet(object.bool_match)
-        ? globalThis.Boolean(object.bool_match)
-        : undefined,
-      presentMatch: isSet(object.presentMatch)
-        ? globalThis.Boolean(object.presentMatch)
-        : isSet(object.present_match)
-        ? globalThis.Boolean(object.present_match)
-        : undefined,
-      listMatch: isSet(object.listMatch)
-        ? ListMatcher.fromJSON(object.listMatch)
-        : isSet(object.list_match)
-        ? ListMatcher.fromJSON(object.list_match)
-        : undefined,
-      orMatch: isSet(object.orMatch)
-        ? OrMatcher.fromJSON(object.orMatch)
-        : isSet(object.or_match)
-        ? OrMatcher.fromJSON(object.or_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: ValueMatcher): unknown {
     const obj: any = {};
     if (message.nullMatch !== undefined) {
@@ -326,10 +286,6 @@ export const ValueMatcher_NullMatch: MessageFns<
     }
   },
 
-  fromJSON(_: any): ValueMatcher_NullMatch {
-    return {};
-  },
-
   toJSON(_: ValueMatcher_NullMatch): unknown {
     const obj: any = {};
     return obj;
@@ -389,16 +345,6 @@ export const ListMatcher: MessageFns<ListMatcher, "envoy.type.matcher.v3.ListMat
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ListMatcher {
-    return {
-      oneOf: isSet(object.oneOf)
-        ? ValueMatcher.fromJSON(object.oneOf)
-        : isSet(object.one_of)
-        ? ValueMatcher.fromJSON(object.one_of)
-        : undefined,
-    };
   },
 
   toJSON(message: ListMatcher): unknown {
@@ -468,16 +414,6 @@ export const OrMatcher: MessageFns<OrMatcher, "envoy.type.matcher.v3.OrMatcher">
     }
   },
 
-  fromJSON(object: any): OrMatcher {
-    return {
-      valueMatchers: globalThis.Array.isArray(object?.valueMatchers)
-        ? object.valueMatchers.map((e: any) => ValueMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.value_matchers)
-        ? object.value_matchers.map((e: any) => ValueMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: OrMatcher): unknown {
     const obj: any = {};
     if (message.valueMatchers?.length) {
@@ -504,15 +440,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -154,15 +154,6 @@ export const MetadataKey: MessageFns<MetadataKey, "envoy.type.metadata.v3.Metada
     }
   },
 
-  fromJSON(object: any): MetadataKey {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      path: globalThis.Array.isArray(object?.path)
-        ? object.path.map((e: any) => MetadataKey_PathSegment.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: MetadataKey): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -233,10 +224,6 @@ export const MetadataKey_PathSegment: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): MetadataKey_PathSegment {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : undefined };
   },
 
   toJSON(message: MetadataKey_PathSegment): unknown {
@@ -337,15 +324,6 @@ export const MetadataKind: MessageFns<MetadataKind, "envoy.type.metadata.v3.Meta
     }
   },
 
-  fromJSON(object: any): MetadataKind {
-    return {
-      request: isSet(object.request) ? MetadataKind_Request.fromJSON(object.request) : undefined,
-      route: isSet(object.route) ? MetadataKind_Route.fromJSON(object.route) : undefined,
-      cluster: isSet(object.cluster) ? MetadataKind_Cluster.fromJSON(object.cluster) : undefined,
-      host: isSet(object.host) ? MetadataKind_Host.fromJSON(object.host) : undefined,
-    };
-  },
-
   toJSON(message: MetadataKind): unknown {
     const obj: any = {};
     if (message.request !== undefined) {
@@ -420,10 +398,6 @@ export const MetadataKind_Request: MessageFns<MetadataKind_Request, "envoy.type.
     }
   },
 
-  fromJSON(_: any): MetadataKind_Request {
-    return {};
-  },
-
   toJSON(_: MetadataKind_Request): unknown {
     const obj: any = {};
     return obj;
@@ -472,10 +446,6 @@ export const MetadataKind_Route: MessageFns<MetadataKind_Route, "envoy.type.meta
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): MetadataKind_Route {
-    return {};
   },
 
   toJSON(_: MetadataKind_Route): unknown {
@@ -528,10 +498,6 @@ export const MetadataKind_Cluster: MessageFns<MetadataKind_Cluster, "envoy.type.
     }
   },
 
-  fromJSON(_: any): MetadataKind_Cluster {
-    return {};
-  },
-
   toJSON(_: MetadataKind_Cluster): unknown {
     const obj: any = {};
     return obj;
@@ -582,10 +548,6 @@ export const MetadataKind_Host: MessageFns<MetadataKind_Host, "envoy.type.metada
     }
   },
 
-  fromJSON(_: any): MetadataKind_Host {
-    return {};
-  },
-
   toJSON(_: MetadataKind_Host): unknown {
     const obj: any = {};
     return obj;
@@ -608,15 +570,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

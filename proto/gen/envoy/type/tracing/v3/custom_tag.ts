@@ -204,21 +204,6 @@ export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag">
     }
   },
 
-  fromJSON(object: any): CustomTag {
-    return {
-      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
-      literal: isSet(object.literal) ? CustomTag_Literal.fromJSON(object.literal) : undefined,
-      environment: isSet(object.environment) ? CustomTag_Environment.fromJSON(object.environment) : undefined,
-      requestHeader: isSet(object.requestHeader)
-        ? CustomTag_Header.fromJSON(object.requestHeader)
-        : isSet(object.request_header)
-        ? CustomTag_Header.fromJSON(object.request_header)
-        : undefined,
-      metadata: isSet(object.metadata) ? CustomTag_Metadata.fromJSON(object.metadata) : undefined,
-      value: isSet(object.value) ? globalThis.String(object.value) : undefined,
-    };
-  },
-
   toJSON(message: CustomTag): unknown {
     const obj: any = {};
     if (message.tag !== "") {
@@ -312,10 +297,6 @@ export const CustomTag_Literal: MessageFns<CustomTag_Literal, "envoy.type.tracin
     }
   },
 
-  fromJSON(object: any): CustomTag_Literal {
-    return { value: isSet(object.value) ? globalThis.String(object.value) : "" };
-  },
-
   toJSON(message: CustomTag_Literal): unknown {
     const obj: any = {};
     if (message.value !== "") {
@@ -390,17 +371,6 @@ export const CustomTag_Environment: MessageFns<CustomTag_Environment, "envoy.typ
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CustomTag_Environment {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-    };
   },
 
   toJSON(message: CustomTag_Environment): unknown {
@@ -481,17 +451,6 @@ export const CustomTag_Header: MessageFns<CustomTag_Header, "envoy.type.tracing.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CustomTag_Header {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-    };
   },
 
   toJSON(message: CustomTag_Header): unknown {
@@ -585,22 +544,6 @@ export const CustomTag_Metadata: MessageFns<CustomTag_Metadata, "envoy.type.trac
     }
   },
 
-  fromJSON(object: any): CustomTag_Metadata {
-    return {
-      kind: isSet(object.kind) ? MetadataKind.fromJSON(object.kind) : undefined,
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-    };
-  },
-
   toJSON(message: CustomTag_Metadata): unknown {
     const obj: any = {};
     if (message.kind !== undefined) {
@@ -639,15 +582,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

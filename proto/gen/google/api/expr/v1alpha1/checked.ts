@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Empty } from "../../../protobuf/empty";
-import { NullValue, nullValueFromJSON, nullValueToJSON } from "../../../protobuf/struct";
+import { NullValue, nullValueToJSON } from "../../../protobuf/struct";
 import { Constant, Expr, SourceInfo } from "./syntax";
 
 /** A CEL expression which has been successfully type checked. */
@@ -178,34 +178,6 @@ export enum Type_PrimitiveType {
   BYTES = 6,
 }
 
-export function type_PrimitiveTypeFromJSON(object: any): Type_PrimitiveType {
-  switch (object) {
-    case 0:
-    case "PRIMITIVE_TYPE_UNSPECIFIED":
-      return Type_PrimitiveType.PRIMITIVE_TYPE_UNSPECIFIED;
-    case 1:
-    case "BOOL":
-      return Type_PrimitiveType.BOOL;
-    case 2:
-    case "INT64":
-      return Type_PrimitiveType.INT64;
-    case 3:
-    case "UINT64":
-      return Type_PrimitiveType.UINT64;
-    case 4:
-    case "DOUBLE":
-      return Type_PrimitiveType.DOUBLE;
-    case 5:
-    case "STRING":
-      return Type_PrimitiveType.STRING;
-    case 6:
-    case "BYTES":
-      return Type_PrimitiveType.BYTES;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Type_PrimitiveType");
-  }
-}
-
 export function type_PrimitiveTypeToJSON(object: Type_PrimitiveType): string {
   switch (object) {
     case Type_PrimitiveType.PRIMITIVE_TYPE_UNSPECIFIED:
@@ -243,25 +215,6 @@ export enum Type_WellKnownType {
   TIMESTAMP = 2,
   /** DURATION - Well-known protobuf.Duration type, internally referenced as `duration`. */
   DURATION = 3,
-}
-
-export function type_WellKnownTypeFromJSON(object: any): Type_WellKnownType {
-  switch (object) {
-    case 0:
-    case "WELL_KNOWN_TYPE_UNSPECIFIED":
-      return Type_WellKnownType.WELL_KNOWN_TYPE_UNSPECIFIED;
-    case 1:
-    case "ANY":
-      return Type_WellKnownType.ANY;
-    case 2:
-    case "TIMESTAMP":
-      return Type_WellKnownType.TIMESTAMP;
-    case 3:
-    case "DURATION":
-      return Type_WellKnownType.DURATION;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Type_WellKnownType");
-  }
 }
 
 export function type_WellKnownTypeToJSON(object: Type_WellKnownType): string {
@@ -559,76 +512,6 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
     }
   },
 
-  fromJSON(object: any): CheckedExpr {
-    return {
-      referenceMap: isObject(object.referenceMap)
-        ? (globalThis.Object.entries(object.referenceMap) as [string, any][]).reduce(
-          (acc: { [key: number]: Reference }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: Reference.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.reference_map)
-        ? (globalThis.Object.entries(object.reference_map) as [string, any][]).reduce(
-          (acc: { [key: number]: Reference }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: Reference.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      typeMap: isObject(object.typeMap)
-        ? (globalThis.Object.entries(object.typeMap) as [string, any][]).reduce(
-          (acc: { [key: number]: Type }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: Type.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.type_map)
-        ? (globalThis.Object.entries(object.type_map) as [string, any][]).reduce(
-          (acc: { [key: number]: Type }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, globalThis.Number(key), {
-              value: Type.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      sourceInfo: isSet(object.sourceInfo)
-        ? SourceInfo.fromJSON(object.sourceInfo)
-        : isSet(object.source_info)
-        ? SourceInfo.fromJSON(object.source_info)
-        : undefined,
-      exprVersion: isSet(object.exprVersion)
-        ? globalThis.String(object.exprVersion)
-        : isSet(object.expr_version)
-        ? globalThis.String(object.expr_version)
-        : "",
-      expr: isSet(object.expr) ? Expr.fromJSON(object.expr) : undefined,
-    };
-  },
-
   toJSON(message: CheckedExpr): unknown {
     const obj: any = {};
     if (message.referenceMap) {
@@ -754,13 +637,6 @@ export const CheckedExpr_ReferenceMapEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): CheckedExpr_ReferenceMapEntry {
-    return {
-      key: isSet(object.key) ? globalThis.Number(object.key) : 0,
-      value: isSet(object.value) ? Reference.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: CheckedExpr_ReferenceMapEntry): unknown {
     const obj: any = {};
     if (message.key !== 0) {
@@ -844,13 +720,6 @@ export const CheckedExpr_TypeMapEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CheckedExpr_TypeMapEntry {
-    return {
-      key: isSet(object.key) ? globalThis.Number(object.key) : 0,
-      value: isSet(object.value) ? Type.fromJSON(object.value) : undefined,
-    };
   },
 
   toJSON(message: CheckedExpr_TypeMapEntry): unknown {
@@ -1068,48 +937,6 @@ export const Type: MessageFns<Type, "google.api.expr.v1alpha1.Type"> = {
     }
   },
 
-  fromJSON(object: any): Type {
-    return {
-      dyn: isSet(object.dyn) ? Empty.fromJSON(object.dyn) : undefined,
-      null: isSet(object.null) ? nullValueFromJSON(object.null) : undefined,
-      primitive: isSet(object.primitive) ? type_PrimitiveTypeFromJSON(object.primitive) : undefined,
-      wrapper: isSet(object.wrapper) ? type_PrimitiveTypeFromJSON(object.wrapper) : undefined,
-      wellKnown: isSet(object.wellKnown)
-        ? type_WellKnownTypeFromJSON(object.wellKnown)
-        : isSet(object.well_known)
-        ? type_WellKnownTypeFromJSON(object.well_known)
-        : undefined,
-      listType: isSet(object.listType)
-        ? Type_ListType.fromJSON(object.listType)
-        : isSet(object.list_type)
-        ? Type_ListType.fromJSON(object.list_type)
-        : undefined,
-      mapType: isSet(object.mapType)
-        ? Type_MapType.fromJSON(object.mapType)
-        : isSet(object.map_type)
-        ? Type_MapType.fromJSON(object.map_type)
-        : undefined,
-      function: isSet(object.function) ? Type_FunctionType.fromJSON(object.function) : undefined,
-      messageType: isSet(object.messageType)
-        ? globalThis.String(object.messageType)
-        : isSet(object.message_type)
-        ? globalThis.String(object.message_type)
-        : undefined,
-      typeParam: isSet(object.typeParam)
-        ? globalThis.String(object.typeParam)
-        : isSet(object.type_param)
-        ? globalThis.String(object.type_param)
-        : undefined,
-      type: isSet(object.type) ? Type.fromJSON(object.type) : undefined,
-      error: isSet(object.error) ? Empty.fromJSON(object.error) : undefined,
-      abstractType: isSet(object.abstractType)
-        ? Type_AbstractType.fromJSON(object.abstractType)
-        : isSet(object.abstract_type)
-        ? Type_AbstractType.fromJSON(object.abstract_type)
-        : undefined,
-    };
-  },
-
   toJSON(message: Type): unknown {
     const obj: any = {};
     if (message.dyn !== undefined) {
@@ -1231,16 +1058,6 @@ export const Type_ListType: MessageFns<Type_ListType, "google.api.expr.v1alpha1.
     }
   },
 
-  fromJSON(object: any): Type_ListType {
-    return {
-      elemType: isSet(object.elemType)
-        ? Type.fromJSON(object.elemType)
-        : isSet(object.elem_type)
-        ? Type.fromJSON(object.elem_type)
-        : undefined,
-    };
-  },
-
   toJSON(message: Type_ListType): unknown {
     const obj: any = {};
     if (message.elemType !== undefined) {
@@ -1317,21 +1134,6 @@ export const Type_MapType: MessageFns<Type_MapType, "google.api.expr.v1alpha1.Ty
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Type_MapType {
-    return {
-      keyType: isSet(object.keyType)
-        ? Type.fromJSON(object.keyType)
-        : isSet(object.key_type)
-        ? Type.fromJSON(object.key_type)
-        : undefined,
-      valueType: isSet(object.valueType)
-        ? Type.fromJSON(object.valueType)
-        : isSet(object.value_type)
-        ? Type.fromJSON(object.value_type)
-        : undefined,
-    };
   },
 
   toJSON(message: Type_MapType): unknown {
@@ -1418,21 +1220,6 @@ export const Type_FunctionType: MessageFns<Type_FunctionType, "google.api.expr.v
     }
   },
 
-  fromJSON(object: any): Type_FunctionType {
-    return {
-      resultType: isSet(object.resultType)
-        ? Type.fromJSON(object.resultType)
-        : isSet(object.result_type)
-        ? Type.fromJSON(object.result_type)
-        : undefined,
-      argTypes: globalThis.Array.isArray(object?.argTypes)
-        ? object.argTypes.map((e: any) => Type.fromJSON(e))
-        : globalThis.Array.isArray(object?.arg_types)
-        ? object.arg_types.map((e: any) => Type.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Type_FunctionType): unknown {
     const obj: any = {};
     if (message.resultType !== undefined) {
@@ -1513,17 +1300,6 @@ export const Type_AbstractType: MessageFns<Type_AbstractType, "google.api.expr.v
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Type_AbstractType {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      parameterTypes: globalThis.Array.isArray(object?.parameterTypes)
-        ? object.parameterTypes.map((e: any) => Type.fromJSON(e))
-        : globalThis.Array.isArray(object?.parameter_types)
-        ? object.parameter_types.map((e: any) => Type.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: Type_AbstractType): unknown {
@@ -1615,14 +1391,6 @@ export const Decl: MessageFns<Decl, "google.api.expr.v1alpha1.Decl"> = {
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Decl {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      ident: isSet(object.ident) ? Decl_IdentDecl.fromJSON(object.ident) : undefined,
-      function: isSet(object.function) ? Decl_FunctionDecl.fromJSON(object.function) : undefined,
-    };
   },
 
   toJSON(message: Decl): unknown {
@@ -1724,14 +1492,6 @@ export const Decl_IdentDecl: MessageFns<Decl_IdentDecl, "google.api.expr.v1alpha
     }
   },
 
-  fromJSON(object: any): Decl_IdentDecl {
-    return {
-      type: isSet(object.type) ? Type.fromJSON(object.type) : undefined,
-      value: isSet(object.value) ? Constant.fromJSON(object.value) : undefined,
-      doc: isSet(object.doc) ? globalThis.String(object.doc) : "",
-    };
-  },
-
   toJSON(message: Decl_IdentDecl): unknown {
     const obj: any = {};
     if (message.type !== undefined) {
@@ -1805,14 +1565,6 @@ export const Decl_FunctionDecl: MessageFns<Decl_FunctionDecl, "google.api.expr.v
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Decl_FunctionDecl {
-    return {
-      overloads: globalThis.Array.isArray(object?.overloads)
-        ? object.overloads.map((e: any) => Decl_FunctionDecl_Overload.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: Decl_FunctionDecl): unknown {
@@ -1938,33 +1690,6 @@ export const Decl_FunctionDecl_Overload: MessageFns<
     }
   },
 
-  fromJSON(object: any): Decl_FunctionDecl_Overload {
-    return {
-      overloadId: isSet(object.overloadId)
-        ? globalThis.String(object.overloadId)
-        : isSet(object.overload_id)
-        ? globalThis.String(object.overload_id)
-        : "",
-      params: globalThis.Array.isArray(object?.params) ? object.params.map((e: any) => Type.fromJSON(e)) : [],
-      typeParams: globalThis.Array.isArray(object?.typeParams)
-        ? object.typeParams.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.type_params)
-        ? object.type_params.map((e: any) => globalThis.String(e))
-        : [],
-      resultType: isSet(object.resultType)
-        ? Type.fromJSON(object.resultType)
-        : isSet(object.result_type)
-        ? Type.fromJSON(object.result_type)
-        : undefined,
-      isInstanceFunction: isSet(object.isInstanceFunction)
-        ? globalThis.Boolean(object.isInstanceFunction)
-        : isSet(object.is_instance_function)
-        ? globalThis.Boolean(object.is_instance_function)
-        : false,
-      doc: isSet(object.doc) ? globalThis.String(object.doc) : "",
-    };
-  },
-
   toJSON(message: Decl_FunctionDecl_Overload): unknown {
     const obj: any = {};
     if (message.overloadId !== "") {
@@ -2074,18 +1799,6 @@ export const Reference: MessageFns<Reference, "google.api.expr.v1alpha1.Referenc
     }
   },
 
-  fromJSON(object: any): Reference {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      overloadId: globalThis.Array.isArray(object?.overloadId)
-        ? object.overloadId.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.overload_id)
-        ? object.overload_id.map((e: any) => globalThis.String(e))
-        : [],
-      value: isSet(object.value) ? Constant.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Reference): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -2133,19 +1846,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

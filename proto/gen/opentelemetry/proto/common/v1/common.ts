@@ -195,46 +195,6 @@ export const AnyValue: MessageFns<AnyValue, "opentelemetry.proto.common.v1.AnyVa
     }
   },
 
-  fromJSON(object: any): AnyValue {
-    return {
-      stringValue: isSet(object.stringValue)
-        ? globalThis.String(object.stringValue)
-        : isSet(object.string_value)
-        ? globalThis.String(object.string_value)
-        : undefined,
-      boolValue: isSet(object.boolValue)
-        ? globalThis.Boolean(object.boolValue)
-        : isSet(object.bool_value)
-        ? globalThis.Boolean(object.bool_value)
-        : undefined,
-      intValue: isSet(object.intValue)
-        ? globalThis.Number(object.intValue)
-        : isSet(object.int_value)
-        ? globalThis.Number(object.int_value)
-        : undefined,
-      doubleValue: isSet(object.doubleValue)
-        ? globalThis.Number(object.doubleValue)
-        : isSet(object.double_value)
-        ? globalThis.Number(object.double_value)
-        : undefined,
-      arrayValue: isSet(object.arrayValue)
-        ? ArrayValue.fromJSON(object.arrayValue)
-        : isSet(object.array_value)
-        ? ArrayValue.fromJSON(object.array_value)
-        : undefined,
-      kvlistValue: isSet(object.kvlistValue)
-        ? KeyValueList.fromJSON(object.kvlistValue)
-        : isSet(object.kvlist_value)
-        ? KeyValueList.fromJSON(object.kvlist_value)
-        : undefined,
-      bytesValue: isSet(object.bytesValue)
-        ? Buffer.from(bytesFromBase64(object.bytesValue))
-        : isSet(object.bytes_value)
-        ? Buffer.from(bytesFromBase64(object.bytes_value))
-        : undefined,
-    };
-  },
-
   toJSON(message: AnyValue): unknown {
     const obj: any = {};
     if (message.stringValue !== undefined) {
@@ -328,12 +288,6 @@ export const ArrayValue: MessageFns<ArrayValue, "opentelemetry.proto.common.v1.A
     }
   },
 
-  fromJSON(object: any): ArrayValue {
-    return {
-      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => AnyValue.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: ArrayValue): unknown {
     const obj: any = {};
     if (message.values?.length) {
@@ -397,12 +351,6 @@ export const KeyValueList: MessageFns<KeyValueList, "opentelemetry.proto.common.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): KeyValueList {
-    return {
-      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => KeyValue.fromJSON(e)) : [],
-    };
   },
 
   toJSON(message: KeyValueList): unknown {
@@ -479,13 +427,6 @@ export const KeyValue: MessageFns<KeyValue, "opentelemetry.proto.common.v1.KeyVa
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): KeyValue {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? AnyValue.fromJSON(object.value) : undefined,
-    };
   },
 
   toJSON(message: KeyValue): unknown {
@@ -595,21 +536,6 @@ export const InstrumentationScope: MessageFns<
     }
   },
 
-  fromJSON(object: any): InstrumentationScope {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      version: isSet(object.version) ? globalThis.String(object.version) : "",
-      attributes: globalThis.Array.isArray(object?.attributes)
-        ? object.attributes.map((e: any) => KeyValue.fromJSON(e))
-        : [],
-      droppedAttributesCount: isSet(object.droppedAttributesCount)
-        ? globalThis.Number(object.droppedAttributesCount)
-        : isSet(object.dropped_attributes_count)
-        ? globalThis.Number(object.dropped_attributes_count)
-        : 0,
-    };
-  },
-
   toJSON(message: InstrumentationScope): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -640,10 +566,6 @@ export const InstrumentationScope: MessageFns<
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -671,15 +593,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -95,17 +95,6 @@ export const CelMatcher: MessageFns<CelMatcher, "xds.type.matcher.v3.CelMatcher"
     }
   },
 
-  fromJSON(object: any): CelMatcher {
-    return {
-      exprMatch: isSet(object.exprMatch)
-        ? CelExpression.fromJSON(object.exprMatch)
-        : isSet(object.expr_match)
-        ? CelExpression.fromJSON(object.expr_match)
-        : undefined,
-      description: isSet(object.description) ? globalThis.String(object.description) : "",
-    };
-  },
-
   toJSON(message: CelMatcher): unknown {
     const obj: any = {};
     if (message.exprMatch !== undefined) {
@@ -138,15 +127,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

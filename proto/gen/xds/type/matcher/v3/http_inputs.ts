@@ -61,10 +61,6 @@ export const HttpAttributesCelMatchInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): HttpAttributesCelMatchInput {
-    return {};
-  },
-
   toJSON(_: HttpAttributesCelMatchInput): unknown {
     const obj: any = {};
     return obj;
@@ -91,7 +87,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -205,26 +205,6 @@ export const Matcher: MessageFns<Matcher, "xds.type.matcher.v3.Matcher"> = {
     }
   },
 
-  fromJSON(object: any): Matcher {
-    return {
-      matcherList: isSet(object.matcherList)
-        ? Matcher_MatcherList.fromJSON(object.matcherList)
-        : isSet(object.matcher_list)
-        ? Matcher_MatcherList.fromJSON(object.matcher_list)
-        : undefined,
-      matcherTree: isSet(object.matcherTree)
-        ? Matcher_MatcherTree.fromJSON(object.matcherTree)
-        : isSet(object.matcher_tree)
-        ? Matcher_MatcherTree.fromJSON(object.matcher_tree)
-        : undefined,
-      onNoMatch: isSet(object.onNoMatch)
-        ? Matcher_OnMatch.fromJSON(object.onNoMatch)
-        : isSet(object.on_no_match)
-        ? Matcher_OnMatch.fromJSON(object.on_no_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: Matcher): unknown {
     const obj: any = {};
     if (message.matcherList !== undefined) {
@@ -315,13 +295,6 @@ export const Matcher_OnMatch: MessageFns<Matcher_OnMatch, "xds.type.matcher.v3.M
     }
   },
 
-  fromJSON(object: any): Matcher_OnMatch {
-    return {
-      matcher: isSet(object.matcher) ? Matcher.fromJSON(object.matcher) : undefined,
-      action: isSet(object.action) ? TypedExtensionConfig.fromJSON(object.action) : undefined,
-    };
-  },
-
   toJSON(message: Matcher_OnMatch): unknown {
     const obj: any = {};
     if (message.matcher !== undefined) {
@@ -393,14 +366,6 @@ export const Matcher_MatcherList: MessageFns<Matcher_MatcherList, "xds.type.matc
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherList {
-    return {
-      matchers: globalThis.Array.isArray(object?.matchers)
-        ? object.matchers.map((e: any) => Matcher_MatcherList_FieldMatcher.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: Matcher_MatcherList): unknown {
@@ -502,31 +467,6 @@ export const Matcher_MatcherList_Predicate: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherList_Predicate {
-    return {
-      singlePredicate: isSet(object.singlePredicate)
-        ? Matcher_MatcherList_Predicate_SinglePredicate.fromJSON(object.singlePredicate)
-        : isSet(object.single_predicate)
-        ? Matcher_MatcherList_Predicate_SinglePredicate.fromJSON(object.single_predicate)
-        : undefined,
-      orMatcher: isSet(object.orMatcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.orMatcher)
-        : isSet(object.or_matcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.or_matcher)
-        : undefined,
-      andMatcher: isSet(object.andMatcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.andMatcher)
-        : isSet(object.and_matcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.and_matcher)
-        : undefined,
-      notMatcher: isSet(object.notMatcher)
-        ? Matcher_MatcherList_Predicate.fromJSON(object.notMatcher)
-        : isSet(object.not_matcher)
-        ? Matcher_MatcherList_Predicate.fromJSON(object.not_matcher)
-        : undefined,
-    };
   },
 
   toJSON(message: Matcher_MatcherList_Predicate): unknown {
@@ -642,22 +582,6 @@ export const Matcher_MatcherList_Predicate_SinglePredicate: MessageFns<
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherList_Predicate_SinglePredicate {
-    return {
-      input: isSet(object.input) ? TypedExtensionConfig.fromJSON(object.input) : undefined,
-      valueMatch: isSet(object.valueMatch)
-        ? StringMatcher.fromJSON(object.valueMatch)
-        : isSet(object.value_match)
-        ? StringMatcher.fromJSON(object.value_match)
-        : undefined,
-      customMatch: isSet(object.customMatch)
-        ? TypedExtensionConfig.fromJSON(object.customMatch)
-        : isSet(object.custom_match)
-        ? TypedExtensionConfig.fromJSON(object.custom_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: Matcher_MatcherList_Predicate_SinglePredicate): unknown {
     const obj: any = {};
     if (message.input !== undefined) {
@@ -747,14 +671,6 @@ export const Matcher_MatcherList_Predicate_PredicateList: MessageFns<
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherList_Predicate_PredicateList {
-    return {
-      predicate: globalThis.Array.isArray(object?.predicate)
-        ? object.predicate.map((e: any) => Matcher_MatcherList_Predicate.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Matcher_MatcherList_Predicate_PredicateList): unknown {
     const obj: any = {};
     if (message.predicate?.length) {
@@ -834,17 +750,6 @@ export const Matcher_MatcherList_FieldMatcher: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherList_FieldMatcher {
-    return {
-      predicate: isSet(object.predicate) ? Matcher_MatcherList_Predicate.fromJSON(object.predicate) : undefined,
-      onMatch: isSet(object.onMatch)
-        ? Matcher_OnMatch.fromJSON(object.onMatch)
-        : isSet(object.on_match)
-        ? Matcher_OnMatch.fromJSON(object.on_match)
-        : undefined,
-    };
   },
 
   toJSON(message: Matcher_MatcherList_FieldMatcher): unknown {
@@ -953,27 +858,6 @@ export const Matcher_MatcherTree: MessageFns<Matcher_MatcherTree, "xds.type.matc
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherTree {
-    return {
-      input: isSet(object.input) ? TypedExtensionConfig.fromJSON(object.input) : undefined,
-      exactMatchMap: isSet(object.exactMatchMap)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.exactMatchMap)
-        : isSet(object.exact_match_map)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.exact_match_map)
-        : undefined,
-      prefixMatchMap: isSet(object.prefixMatchMap)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.prefixMatchMap)
-        : isSet(object.prefix_match_map)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.prefix_match_map)
-        : undefined,
-      customMatch: isSet(object.customMatch)
-        ? TypedExtensionConfig.fromJSON(object.customMatch)
-        : isSet(object.custom_match)
-        ? TypedExtensionConfig.fromJSON(object.custom_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: Matcher_MatcherTree): unknown {
     const obj: any = {};
     if (message.input !== undefined) {
@@ -1063,25 +947,6 @@ export const Matcher_MatcherTree_MatchMap: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherTree_MatchMap {
-    return {
-      map: isObject(object.map)
-        ? (globalThis.Object.entries(object.map) as [string, any][]).reduce(
-          (acc: { [key: string]: Matcher_OnMatch }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Matcher_OnMatch.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
   },
 
   toJSON(message: Matcher_MatcherTree_MatchMap): unknown {
@@ -1177,13 +1042,6 @@ export const Matcher_MatcherTree_MatchMap_MapEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherTree_MatchMap_MapEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Matcher_OnMatch.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Matcher_MatcherTree_MatchMap_MapEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -1216,19 +1074,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -101,17 +101,6 @@ export const RegexMatcher: MessageFns<RegexMatcher, "xds.type.matcher.v3.RegexMa
     }
   },
 
-  fromJSON(object: any): RegexMatcher {
-    return {
-      googleRe2: isSet(object.googleRe2)
-        ? RegexMatcher_GoogleRE2.fromJSON(object.googleRe2)
-        : isSet(object.google_re2)
-        ? RegexMatcher_GoogleRE2.fromJSON(object.google_re2)
-        : undefined,
-      regex: isSet(object.regex) ? globalThis.String(object.regex) : "",
-    };
-  },
-
   toJSON(message: RegexMatcher): unknown {
     const obj: any = {};
     if (message.googleRe2 !== undefined) {
@@ -173,10 +162,6 @@ export const RegexMatcher_GoogleRE2: MessageFns<RegexMatcher_GoogleRE2, "xds.typ
       }
     },
 
-    fromJSON(_: any): RegexMatcher_GoogleRE2 {
-      return {};
-    },
-
     toJSON(_: RegexMatcher_GoogleRE2): unknown {
       const obj: any = {};
       return obj;
@@ -199,15 +184,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

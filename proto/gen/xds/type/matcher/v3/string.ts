@@ -202,26 +202,6 @@ export const StringMatcher: MessageFns<StringMatcher, "xds.type.matcher.v3.Strin
     }
   },
 
-  fromJSON(object: any): StringMatcher {
-    return {
-      exact: isSet(object.exact) ? globalThis.String(object.exact) : undefined,
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : undefined,
-      suffix: isSet(object.suffix) ? globalThis.String(object.suffix) : undefined,
-      safeRegex: isSet(object.safeRegex)
-        ? RegexMatcher.fromJSON(object.safeRegex)
-        : isSet(object.safe_regex)
-        ? RegexMatcher.fromJSON(object.safe_regex)
-        : undefined,
-      contains: isSet(object.contains) ? globalThis.String(object.contains) : undefined,
-      custom: isSet(object.custom) ? TypedExtensionConfig.fromJSON(object.custom) : undefined,
-      ignoreCase: isSet(object.ignoreCase)
-        ? globalThis.Boolean(object.ignoreCase)
-        : isSet(object.ignore_case)
-        ? globalThis.Boolean(object.ignore_case)
-        : false,
-    };
-  },
-
   toJSON(message: StringMatcher): unknown {
     const obj: any = {};
     if (message.exact !== undefined) {
@@ -315,14 +295,6 @@ export const ListStringMatcher: MessageFns<ListStringMatcher, "xds.type.matcher.
     }
   },
 
-  fromJSON(object: any): ListStringMatcher {
-    return {
-      patterns: globalThis.Array.isArray(object?.patterns)
-        ? object.patterns.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ListStringMatcher): unknown {
     const obj: any = {};
     if (message.patterns?.length) {
@@ -349,15 +321,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

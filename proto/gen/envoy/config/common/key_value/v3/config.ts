@@ -64,10 +64,6 @@ export const KeyValueStoreConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): KeyValueStoreConfig {
-    return { config: isSet(object.config) ? TypedExtensionConfig.fromJSON(object.config) : undefined };
-  },
-
   toJSON(message: KeyValueStoreConfig): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -96,15 +92,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

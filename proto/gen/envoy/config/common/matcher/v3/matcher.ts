@@ -316,26 +316,6 @@ export const Matcher: MessageFns<Matcher, "envoy.config.common.matcher.v3.Matche
     }
   },
 
-  fromJSON(object: any): Matcher {
-    return {
-      matcherList: isSet(object.matcherList)
-        ? Matcher_MatcherList.fromJSON(object.matcherList)
-        : isSet(object.matcher_list)
-        ? Matcher_MatcherList.fromJSON(object.matcher_list)
-        : undefined,
-      matcherTree: isSet(object.matcherTree)
-        ? Matcher_MatcherTree.fromJSON(object.matcherTree)
-        : isSet(object.matcher_tree)
-        ? Matcher_MatcherTree.fromJSON(object.matcher_tree)
-        : undefined,
-      onNoMatch: isSet(object.onNoMatch)
-        ? Matcher_OnMatch.fromJSON(object.onNoMatch)
-        : isSet(object.on_no_match)
-        ? Matcher_OnMatch.fromJSON(object.on_no_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: Matcher): unknown {
     const obj: any = {};
     if (message.matcherList !== undefined) {
@@ -437,18 +417,6 @@ export const Matcher_OnMatch: MessageFns<Matcher_OnMatch, "envoy.config.common.m
     }
   },
 
-  fromJSON(object: any): Matcher_OnMatch {
-    return {
-      matcher: isSet(object.matcher) ? Matcher.fromJSON(object.matcher) : undefined,
-      action: isSet(object.action) ? TypedExtensionConfig.fromJSON(object.action) : undefined,
-      keepMatching: isSet(object.keepMatching)
-        ? globalThis.Boolean(object.keepMatching)
-        : isSet(object.keep_matching)
-        ? globalThis.Boolean(object.keep_matching)
-        : false,
-    };
-  },
-
   toJSON(message: Matcher_OnMatch): unknown {
     const obj: any = {};
     if (message.matcher !== undefined) {
@@ -527,14 +495,6 @@ export const Matcher_MatcherList: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherList {
-    return {
-      matchers: globalThis.Array.isArray(object?.matchers)
-        ? object.matchers.map((e: any) => Matcher_MatcherList_FieldMatcher.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: Matcher_MatcherList): unknown {
@@ -636,31 +596,6 @@ export const Matcher_MatcherList_Predicate: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherList_Predicate {
-    return {
-      singlePredicate: isSet(object.singlePredicate)
-        ? Matcher_MatcherList_Predicate_SinglePredicate.fromJSON(object.singlePredicate)
-        : isSet(object.single_predicate)
-        ? Matcher_MatcherList_Predicate_SinglePredicate.fromJSON(object.single_predicate)
-        : undefined,
-      orMatcher: isSet(object.orMatcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.orMatcher)
-        : isSet(object.or_matcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.or_matcher)
-        : undefined,
-      andMatcher: isSet(object.andMatcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.andMatcher)
-        : isSet(object.and_matcher)
-        ? Matcher_MatcherList_Predicate_PredicateList.fromJSON(object.and_matcher)
-        : undefined,
-      notMatcher: isSet(object.notMatcher)
-        ? Matcher_MatcherList_Predicate.fromJSON(object.notMatcher)
-        : isSet(object.not_matcher)
-        ? Matcher_MatcherList_Predicate.fromJSON(object.not_matcher)
-        : undefined,
-    };
   },
 
   toJSON(message: Matcher_MatcherList_Predicate): unknown {
@@ -776,22 +711,6 @@ export const Matcher_MatcherList_Predicate_SinglePredicate: MessageFns<
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherList_Predicate_SinglePredicate {
-    return {
-      input: isSet(object.input) ? TypedExtensionConfig.fromJSON(object.input) : undefined,
-      valueMatch: isSet(object.valueMatch)
-        ? StringMatcher.fromJSON(object.valueMatch)
-        : isSet(object.value_match)
-        ? StringMatcher.fromJSON(object.value_match)
-        : undefined,
-      customMatch: isSet(object.customMatch)
-        ? TypedExtensionConfig.fromJSON(object.customMatch)
-        : isSet(object.custom_match)
-        ? TypedExtensionConfig.fromJSON(object.custom_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: Matcher_MatcherList_Predicate_SinglePredicate): unknown {
     const obj: any = {};
     if (message.input !== undefined) {
@@ -881,14 +800,6 @@ export const Matcher_MatcherList_Predicate_PredicateList: MessageFns<
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherList_Predicate_PredicateList {
-    return {
-      predicate: globalThis.Array.isArray(object?.predicate)
-        ? object.predicate.map((e: any) => Matcher_MatcherList_Predicate.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Matcher_MatcherList_Predicate_PredicateList): unknown {
     const obj: any = {};
     if (message.predicate?.length) {
@@ -968,17 +879,6 @@ export const Matcher_MatcherList_FieldMatcher: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherList_FieldMatcher {
-    return {
-      predicate: isSet(object.predicate) ? Matcher_MatcherList_Predicate.fromJSON(object.predicate) : undefined,
-      onMatch: isSet(object.onMatch)
-        ? Matcher_OnMatch.fromJSON(object.onMatch)
-        : isSet(object.on_match)
-        ? Matcher_OnMatch.fromJSON(object.on_match)
-        : undefined,
-    };
   },
 
   toJSON(message: Matcher_MatcherList_FieldMatcher): unknown {
@@ -1090,27 +990,6 @@ export const Matcher_MatcherTree: MessageFns<
     }
   },
 
-  fromJSON(object: any): Matcher_MatcherTree {
-    return {
-      input: isSet(object.input) ? TypedExtensionConfig.fromJSON(object.input) : undefined,
-      exactMatchMap: isSet(object.exactMatchMap)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.exactMatchMap)
-        : isSet(object.exact_match_map)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.exact_match_map)
-        : undefined,
-      prefixMatchMap: isSet(object.prefixMatchMap)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.prefixMatchMap)
-        : isSet(object.prefix_match_map)
-        ? Matcher_MatcherTree_MatchMap.fromJSON(object.prefix_match_map)
-        : undefined,
-      customMatch: isSet(object.customMatch)
-        ? TypedExtensionConfig.fromJSON(object.customMatch)
-        : isSet(object.custom_match)
-        ? TypedExtensionConfig.fromJSON(object.custom_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: Matcher_MatcherTree): unknown {
     const obj: any = {};
     if (message.input !== undefined) {
@@ -1200,25 +1079,6 @@ export const Matcher_MatcherTree_MatchMap: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherTree_MatchMap {
-    return {
-      map: isObject(object.map)
-        ? (globalThis.Object.entries(object.map) as [string, any][]).reduce(
-          (acc: { [key: string]: Matcher_OnMatch }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Matcher_OnMatch.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
   },
 
   toJSON(message: Matcher_MatcherTree_MatchMap): unknown {
@@ -1312,13 +1172,6 @@ export const Matcher_MatcherTree_MatchMap_MapEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Matcher_MatcherTree_MatchMap_MapEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Matcher_OnMatch.fromJSON(object.value) : undefined,
-    };
   },
 
   toJSON(message: Matcher_MatcherTree_MatchMap_MapEntry): unknown {
@@ -1502,61 +1355,6 @@ export const MatchPredicate: MessageFns<MatchPredicate, "envoy.config.common.mat
     }
   },
 
-  fromJSON(object: any): MatchPredicate {
-    return {
-      orMatch: isSet(object.orMatch)
-        ? MatchPredicate_MatchSet.fromJSON(object.orMatch)
-        : isSet(object.or_match)
-        ? MatchPredicate_MatchSet.fromJSON(object.or_match)
-        : undefined,
-      andMatch: isSet(object.andMatch)
-        ? MatchPredicate_MatchSet.fromJSON(object.andMatch)
-        : isSet(object.and_match)
-        ? MatchPredicate_MatchSet.fromJSON(object.and_match)
-        : undefined,
-      notMatch: isSet(object.notMatch)
-        ? MatchPredicate.fromJSON(object.notMatch)
-        : isSet(object.not_match)
-        ? MatchPredicate.fromJSON(object.not_match)
-        : undefined,
-      anyMatch: isSet(object.anyMatch)
-        ? globalThis.Boolean(object.anyMatch)
-        : isSet(object.any_match)
-        ? globalThis.Boolean(object.any_match)
-        : undefined,
-      httpRequestHeadersMatch: isSet(object.httpRequestHeadersMatch)
-        ? HttpHeadersMatch.fromJSON(object.httpRequestHeadersMatch)
-        : isSet(object.http_request_headers_match)
-        ? HttpHeadersMatch.fromJSON(object.http_request_headers_match)
-        : undefined,
-      httpRequestTrailersMatch: isSet(object.httpRequestTrailersMatch)
-        ? HttpHeadersMatch.fromJSON(object.httpRequestTrailersMatch)
-        : isSet(object.http_request_trailers_match)
-        ? HttpHeadersMatch.fromJSON(object.http_request_trailers_match)
-        : undefined,
-      httpResponseHeadersMatch: isSet(object.httpResponseHeadersMatch)
-        ? HttpHeadersMatch.fromJSON(object.httpResponseHeadersMatch)
-        : isSet(object.http_response_headers_match)
-        ? HttpHeadersMatch.fromJSON(object.http_response_headers_match)
-        : undefined,
-      httpResponseTrailersMatch: isSet(object.httpResponseTrailersMatch)
-        ? HttpHeadersMatch.fromJSON(object.httpResponseTrailersMatch)
-        : isSet(object.http_response_trailers_match)
-        ? HttpHeadersMatch.fromJSON(object.http_response_trailers_match)
-        : undefined,
-      httpRequestGenericBodyMatch: isSet(object.httpRequestGenericBodyMatch)
-        ? HttpGenericBodyMatch.fromJSON(object.httpRequestGenericBodyMatch)
-        : isSet(object.http_request_generic_body_match)
-        ? HttpGenericBodyMatch.fromJSON(object.http_request_generic_body_match)
-        : undefined,
-      httpResponseGenericBodyMatch: isSet(object.httpResponseGenericBodyMatch)
-        ? HttpGenericBodyMatch.fromJSON(object.httpResponseGenericBodyMatch)
-        : isSet(object.http_response_generic_body_match)
-        ? HttpGenericBodyMatch.fromJSON(object.http_response_generic_body_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: MatchPredicate): unknown {
     const obj: any = {};
     if (message.orMatch !== undefined) {
@@ -1685,12 +1483,6 @@ export const MatchPredicate_MatchSet: MessageFns<
     }
   },
 
-  fromJSON(object: any): MatchPredicate_MatchSet {
-    return {
-      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => MatchPredicate.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: MatchPredicate_MatchSet): unknown {
     const obj: any = {};
     if (message.rules?.length) {
@@ -1754,14 +1546,6 @@ export const HttpHeadersMatch: MessageFns<HttpHeadersMatch, "envoy.config.common
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpHeadersMatch {
-    return {
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: HttpHeadersMatch): unknown {
@@ -1841,19 +1625,6 @@ export const HttpGenericBodyMatch: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpGenericBodyMatch {
-    return {
-      bytesLimit: isSet(object.bytesLimit)
-        ? globalThis.Number(object.bytesLimit)
-        : isSet(object.bytes_limit)
-        ? globalThis.Number(object.bytes_limit)
-        : 0,
-      patterns: globalThis.Array.isArray(object?.patterns)
-        ? object.patterns.map((e: any) => HttpGenericBodyMatch_GenericTextMatch.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: HttpGenericBodyMatch): unknown {
@@ -1939,21 +1710,6 @@ export const HttpGenericBodyMatch_GenericTextMatch: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpGenericBodyMatch_GenericTextMatch {
-    return {
-      stringMatch: isSet(object.stringMatch)
-        ? globalThis.String(object.stringMatch)
-        : isSet(object.string_match)
-        ? globalThis.String(object.string_match)
-        : undefined,
-      binaryMatch: isSet(object.binaryMatch)
-        ? Buffer.from(bytesFromBase64(object.binaryMatch))
-        : isSet(object.binary_match)
-        ? Buffer.from(bytesFromBase64(object.binary_match))
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpGenericBodyMatch_GenericTextMatch): unknown {
     const obj: any = {};
     if (message.stringMatch !== undefined) {
@@ -1976,10 +1732,6 @@ export const HttpGenericBodyMatch_GenericTextMatch: MessageFns<
   },
 };
 
-function bytesFromBase64(b64: string): Uint8Array {
-  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
-}
-
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
 }
@@ -1992,19 +1744,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -251,46 +251,6 @@ export const HeaderMutationRules: MessageFns<
     }
   },
 
-  fromJSON(object: any): HeaderMutationRules {
-    return {
-      allowAllRouting: isSet(object.allowAllRouting)
-        ? Boolean(object.allowAllRouting)
-        : isSet(object.allow_all_routing)
-        ? Boolean(object.allow_all_routing)
-        : undefined,
-      allowEnvoy: isSet(object.allowEnvoy)
-        ? Boolean(object.allowEnvoy)
-        : isSet(object.allow_envoy)
-        ? Boolean(object.allow_envoy)
-        : undefined,
-      disallowSystem: isSet(object.disallowSystem)
-        ? Boolean(object.disallowSystem)
-        : isSet(object.disallow_system)
-        ? Boolean(object.disallow_system)
-        : undefined,
-      disallowAll: isSet(object.disallowAll)
-        ? Boolean(object.disallowAll)
-        : isSet(object.disallow_all)
-        ? Boolean(object.disallow_all)
-        : undefined,
-      allowExpression: isSet(object.allowExpression)
-        ? RegexMatcher.fromJSON(object.allowExpression)
-        : isSet(object.allow_expression)
-        ? RegexMatcher.fromJSON(object.allow_expression)
-        : undefined,
-      disallowExpression: isSet(object.disallowExpression)
-        ? RegexMatcher.fromJSON(object.disallowExpression)
-        : isSet(object.disallow_expression)
-        ? RegexMatcher.fromJSON(object.disallow_expression)
-        : undefined,
-      disallowIsError: isSet(object.disallowIsError)
-        ? Boolean(object.disallowIsError)
-        : isSet(object.disallow_is_error)
-        ? Boolean(object.disallow_is_error)
-        : undefined,
-    };
-  },
-
   toJSON(message: HeaderMutationRules): unknown {
     const obj: any = {};
     if (message.allowAllRouting !== undefined) {
@@ -406,18 +366,6 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mut
     }
   },
 
-  fromJSON(object: any): HeaderMutation {
-    return {
-      remove: isSet(object.remove) ? globalThis.String(object.remove) : undefined,
-      append: isSet(object.append) ? HeaderValueOption.fromJSON(object.append) : undefined,
-      removeOnMatch: isSet(object.removeOnMatch)
-        ? HeaderMutation_RemoveOnMatch.fromJSON(object.removeOnMatch)
-        : isSet(object.remove_on_match)
-        ? HeaderMutation_RemoveOnMatch.fromJSON(object.remove_on_match)
-        : undefined,
-    };
-  },
-
   toJSON(message: HeaderMutation): unknown {
     const obj: any = {};
     if (message.remove !== undefined) {
@@ -498,16 +446,6 @@ export const HeaderMutation_RemoveOnMatch: MessageFns<
     }
   },
 
-  fromJSON(object: any): HeaderMutation_RemoveOnMatch {
-    return {
-      keyMatcher: isSet(object.keyMatcher)
-        ? StringMatcher.fromJSON(object.keyMatcher)
-        : isSet(object.key_matcher)
-        ? StringMatcher.fromJSON(object.key_matcher)
-        : undefined,
-    };
-  },
-
   toJSON(message: HeaderMutation_RemoveOnMatch): unknown {
     const obj: any = {};
     if (message.keyMatcher !== undefined) {
@@ -536,15 +474,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -152,28 +152,6 @@ export const FileAccessLog: MessageFns<FileAccessLog, "envoy.extensions.access_l
     }
   },
 
-  fromJSON(object: any): FileAccessLog {
-    return {
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      format: isSet(object.format) ? globalThis.String(object.format) : undefined,
-      jsonFormat: isObject(object.jsonFormat)
-        ? object.jsonFormat
-        : isObject(object.json_format)
-        ? object.json_format
-        : undefined,
-      typedJsonFormat: isObject(object.typedJsonFormat)
-        ? object.typedJsonFormat
-        : isObject(object.typed_json_format)
-        ? object.typed_json_format
-        : undefined,
-      logFormat: isSet(object.logFormat)
-        ? SubstitutionFormatString.fromJSON(object.logFormat)
-        : isSet(object.log_format)
-        ? SubstitutionFormatString.fromJSON(object.log_format)
-        : undefined,
-    };
-  },
-
   toJSON(message: FileAccessLog): unknown {
     const obj: any = {};
     if (message.path !== "") {
@@ -218,19 +196,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -9,7 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../google/protobuf/duration";
 import { UInt32Value } from "../../../../../google/protobuf/wrappers";
 import { RetryPolicy } from "../../../../config/core/v3/base";
-import { ApiVersion, apiVersionFromJSON, apiVersionToJSON } from "../../../../config/core/v3/config_source";
+import { ApiVersion, apiVersionToJSON } from "../../../../config/core/v3/config_source";
 import { GrpcService } from "../../../../config/core/v3/grpc_service";
 import { CustomTag } from "../../../../type/tracing/v3/custom_tag";
 
@@ -195,31 +195,6 @@ export const HttpGrpcAccessLogConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpGrpcAccessLogConfig {
-    return {
-      commonConfig: isSet(object.commonConfig)
-        ? CommonGrpcAccessLogConfig.fromJSON(object.commonConfig)
-        : isSet(object.common_config)
-        ? CommonGrpcAccessLogConfig.fromJSON(object.common_config)
-        : undefined,
-      additionalRequestHeadersToLog: globalThis.Array.isArray(object?.additionalRequestHeadersToLog)
-        ? object.additionalRequestHeadersToLog.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.additional_request_headers_to_log)
-        ? object.additional_request_headers_to_log.map((e: any) => globalThis.String(e))
-        : [],
-      additionalResponseHeadersToLog: globalThis.Array.isArray(object?.additionalResponseHeadersToLog)
-        ? object.additionalResponseHeadersToLog.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.additional_response_headers_to_log)
-        ? object.additional_response_headers_to_log.map((e: any) => globalThis.String(e))
-        : [],
-      additionalResponseTrailersToLog: globalThis.Array.isArray(object?.additionalResponseTrailersToLog)
-        ? object.additionalResponseTrailersToLog.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.additional_response_trailers_to_log)
-        ? object.additional_response_trailers_to_log.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: HttpGrpcAccessLogConfig): unknown {
     const obj: any = {};
     if (message.commonConfig !== undefined) {
@@ -300,16 +275,6 @@ export const TcpGrpcAccessLogConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TcpGrpcAccessLogConfig {
-    return {
-      commonConfig: isSet(object.commonConfig)
-        ? CommonGrpcAccessLogConfig.fromJSON(object.commonConfig)
-        : isSet(object.common_config)
-        ? CommonGrpcAccessLogConfig.fromJSON(object.common_config)
-        : undefined,
-    };
   },
 
   toJSON(message: TcpGrpcAccessLogConfig): unknown {
@@ -468,51 +433,6 @@ export const CommonGrpcAccessLogConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): CommonGrpcAccessLogConfig {
-    return {
-      logName: isSet(object.logName)
-        ? globalThis.String(object.logName)
-        : isSet(object.log_name)
-        ? globalThis.String(object.log_name)
-        : "",
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      transportApiVersion: isSet(object.transportApiVersion)
-        ? apiVersionFromJSON(object.transportApiVersion)
-        : isSet(object.transport_api_version)
-        ? apiVersionFromJSON(object.transport_api_version)
-        : 0,
-      bufferFlushInterval: isSet(object.bufferFlushInterval)
-        ? Duration.fromJSON(object.bufferFlushInterval)
-        : isSet(object.buffer_flush_interval)
-        ? Duration.fromJSON(object.buffer_flush_interval)
-        : undefined,
-      bufferSizeBytes: isSet(object.bufferSizeBytes)
-        ? Number(object.bufferSizeBytes)
-        : isSet(object.buffer_size_bytes)
-        ? Number(object.buffer_size_bytes)
-        : undefined,
-      filterStateObjectsToLog: globalThis.Array.isArray(object?.filterStateObjectsToLog)
-        ? object.filterStateObjectsToLog.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.filter_state_objects_to_log)
-        ? object.filter_state_objects_to_log.map((e: any) => globalThis.String(e))
-        : [],
-      grpcStreamRetryPolicy: isSet(object.grpcStreamRetryPolicy)
-        ? RetryPolicy.fromJSON(object.grpcStreamRetryPolicy)
-        : isSet(object.grpc_stream_retry_policy)
-        ? RetryPolicy.fromJSON(object.grpc_stream_retry_policy)
-        : undefined,
-      customTags: globalThis.Array.isArray(object?.customTags)
-        ? object.customTags.map((e: any) => CustomTag.fromJSON(e))
-        : globalThis.Array.isArray(object?.custom_tags)
-        ? object.custom_tags.map((e: any) => CustomTag.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: CommonGrpcAccessLogConfig): unknown {
     const obj: any = {};
     if (message.logName !== "") {
@@ -574,15 +494,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

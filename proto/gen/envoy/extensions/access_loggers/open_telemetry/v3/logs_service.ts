@@ -325,71 +325,6 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): OpenTelemetryAccessLogConfig {
-    return {
-      commonConfig: isSet(object.commonConfig)
-        ? CommonGrpcAccessLogConfig.fromJSON(object.commonConfig)
-        : isSet(object.common_config)
-        ? CommonGrpcAccessLogConfig.fromJSON(object.common_config)
-        : undefined,
-      httpService: isSet(object.httpService)
-        ? HttpService.fromJSON(object.httpService)
-        : isSet(object.http_service)
-        ? HttpService.fromJSON(object.http_service)
-        : undefined,
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      disableBuiltinLabels: isSet(object.disableBuiltinLabels)
-        ? globalThis.Boolean(object.disableBuiltinLabels)
-        : isSet(object.disable_builtin_labels)
-        ? globalThis.Boolean(object.disable_builtin_labels)
-        : false,
-      resourceAttributes: isSet(object.resourceAttributes)
-        ? KeyValueList.fromJSON(object.resourceAttributes)
-        : isSet(object.resource_attributes)
-        ? KeyValueList.fromJSON(object.resource_attributes)
-        : undefined,
-      body: isSet(object.body) ? AnyValue.fromJSON(object.body) : undefined,
-      attributes: isSet(object.attributes) ? KeyValueList.fromJSON(object.attributes) : undefined,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      formatters: globalThis.Array.isArray(object?.formatters)
-        ? object.formatters.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      logName: isSet(object.logName)
-        ? globalThis.String(object.logName)
-        : isSet(object.log_name)
-        ? globalThis.String(object.log_name)
-        : "",
-      bufferFlushInterval: isSet(object.bufferFlushInterval)
-        ? Duration.fromJSON(object.bufferFlushInterval)
-        : isSet(object.buffer_flush_interval)
-        ? Duration.fromJSON(object.buffer_flush_interval)
-        : undefined,
-      bufferSizeBytes: isSet(object.bufferSizeBytes)
-        ? Number(object.bufferSizeBytes)
-        : isSet(object.buffer_size_bytes)
-        ? Number(object.buffer_size_bytes)
-        : undefined,
-      filterStateObjectsToLog: globalThis.Array.isArray(object?.filterStateObjectsToLog)
-        ? object.filterStateObjectsToLog.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.filter_state_objects_to_log)
-        ? object.filter_state_objects_to_log.map((e: any) => globalThis.String(e))
-        : [],
-      customTags: globalThis.Array.isArray(object?.customTags)
-        ? object.customTags.map((e: any) => CustomTag.fromJSON(e))
-        : globalThis.Array.isArray(object?.custom_tags)
-        ? object.custom_tags.map((e: any) => CustomTag.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: OpenTelemetryAccessLogConfig): unknown {
     const obj: any = {};
     if (message.commonConfig !== undefined) {
@@ -480,15 +415,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

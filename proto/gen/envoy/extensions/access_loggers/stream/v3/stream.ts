@@ -82,16 +82,6 @@ export const StdoutAccessLog: MessageFns<StdoutAccessLog, "envoy.extensions.acce
       }
     },
 
-    fromJSON(object: any): StdoutAccessLog {
-      return {
-        logFormat: isSet(object.logFormat)
-          ? SubstitutionFormatString.fromJSON(object.logFormat)
-          : isSet(object.log_format)
-          ? SubstitutionFormatString.fromJSON(object.log_format)
-          : undefined,
-      };
-    },
-
     toJSON(message: StdoutAccessLog): unknown {
       const obj: any = {};
       if (message.logFormat !== undefined) {
@@ -160,16 +150,6 @@ export const StderrAccessLog: MessageFns<StderrAccessLog, "envoy.extensions.acce
       }
     },
 
-    fromJSON(object: any): StderrAccessLog {
-      return {
-        logFormat: isSet(object.logFormat)
-          ? SubstitutionFormatString.fromJSON(object.logFormat)
-          : isSet(object.log_format)
-          ? SubstitutionFormatString.fromJSON(object.log_format)
-          : undefined,
-      };
-    },
-
     toJSON(message: StderrAccessLog): unknown {
       const obj: any = {};
       if (message.logFormat !== undefined) {
@@ -198,15 +178,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -8,11 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../google/protobuf/duration";
 import { UInt32Value } from "../../../../../google/protobuf/wrappers";
-import {
-  Cluster_LbPolicy,
-  cluster_LbPolicyFromJSON,
-  cluster_LbPolicyToJSON,
-} from "../../../../config/cluster/v3/cluster";
+import { Cluster_LbPolicy, cluster_LbPolicyToJSON } from "../../../../config/cluster/v3/cluster";
 import { SocketAddress } from "../../../../config/core/v3/address";
 import { DnsCacheConfig } from "../../../common/dynamic_forward_proxy/v3/dns_cache";
 
@@ -189,31 +185,6 @@ export const ClusterConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClusterConfig {
-    return {
-      dnsCacheConfig: isSet(object.dnsCacheConfig)
-        ? DnsCacheConfig.fromJSON(object.dnsCacheConfig)
-        : isSet(object.dns_cache_config)
-        ? DnsCacheConfig.fromJSON(object.dns_cache_config)
-        : undefined,
-      subClustersConfig: isSet(object.subClustersConfig)
-        ? SubClustersConfig.fromJSON(object.subClustersConfig)
-        : isSet(object.sub_clusters_config)
-        ? SubClustersConfig.fromJSON(object.sub_clusters_config)
-        : undefined,
-      allowInsecureClusterOptions: isSet(object.allowInsecureClusterOptions)
-        ? globalThis.Boolean(object.allowInsecureClusterOptions)
-        : isSet(object.allow_insecure_cluster_options)
-        ? globalThis.Boolean(object.allow_insecure_cluster_options)
-        : false,
-      allowCoalescedConnections: isSet(object.allowCoalescedConnections)
-        ? globalThis.Boolean(object.allowCoalescedConnections)
-        : isSet(object.allow_coalesced_connections)
-        ? globalThis.Boolean(object.allow_coalesced_connections)
-        : false,
-    };
-  },
-
   toJSON(message: ClusterConfig): unknown {
     const obj: any = {};
     if (message.dnsCacheConfig !== undefined) {
@@ -331,31 +302,6 @@ export const SubClustersConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): SubClustersConfig {
-    return {
-      lbPolicy: isSet(object.lbPolicy)
-        ? cluster_LbPolicyFromJSON(object.lbPolicy)
-        : isSet(object.lb_policy)
-        ? cluster_LbPolicyFromJSON(object.lb_policy)
-        : 0,
-      maxSubClusters: isSet(object.maxSubClusters)
-        ? Number(object.maxSubClusters)
-        : isSet(object.max_sub_clusters)
-        ? Number(object.max_sub_clusters)
-        : undefined,
-      subClusterTtl: isSet(object.subClusterTtl)
-        ? Duration.fromJSON(object.subClusterTtl)
-        : isSet(object.sub_cluster_ttl)
-        ? Duration.fromJSON(object.sub_cluster_ttl)
-        : undefined,
-      preresolveClusters: globalThis.Array.isArray(object?.preresolveClusters)
-        ? object.preresolveClusters.map((e: any) => SocketAddress.fromJSON(e))
-        : globalThis.Array.isArray(object?.preresolve_clusters)
-        ? object.preresolve_clusters.map((e: any) => SocketAddress.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: SubClustersConfig): unknown {
     const obj: any = {};
     if (message.lbPolicy !== 0) {
@@ -396,15 +342,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -10,7 +10,6 @@ import { Duration } from "../../../../../google/protobuf/duration";
 import { UInt32Value } from "../../../../../google/protobuf/wrappers";
 import {
   Cluster_DnsLookupFamily,
-  cluster_DnsLookupFamilyFromJSON,
   cluster_DnsLookupFamilyToJSON,
   Cluster_RefreshRate,
 } from "../../../../config/cluster/v3/cluster";
@@ -225,16 +224,6 @@ export const DnsCacheCircuitBreakers: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): DnsCacheCircuitBreakers {
-    return {
-      maxPendingRequests: isSet(object.maxPendingRequests)
-        ? Number(object.maxPendingRequests)
-        : isSet(object.max_pending_requests)
-        ? Number(object.max_pending_requests)
-        : undefined,
-    };
   },
 
   toJSON(message: DnsCacheCircuitBreakers): unknown {
@@ -475,82 +464,6 @@ export const DnsCacheConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): DnsCacheConfig {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      dnsLookupFamily: isSet(object.dnsLookupFamily)
-        ? cluster_DnsLookupFamilyFromJSON(object.dnsLookupFamily)
-        : isSet(object.dns_lookup_family)
-        ? cluster_DnsLookupFamilyFromJSON(object.dns_lookup_family)
-        : 0,
-      dnsRefreshRate: isSet(object.dnsRefreshRate)
-        ? Duration.fromJSON(object.dnsRefreshRate)
-        : isSet(object.dns_refresh_rate)
-        ? Duration.fromJSON(object.dns_refresh_rate)
-        : undefined,
-      dnsMinRefreshRate: isSet(object.dnsMinRefreshRate)
-        ? Duration.fromJSON(object.dnsMinRefreshRate)
-        : isSet(object.dns_min_refresh_rate)
-        ? Duration.fromJSON(object.dns_min_refresh_rate)
-        : undefined,
-      hostTtl: isSet(object.hostTtl)
-        ? Duration.fromJSON(object.hostTtl)
-        : isSet(object.host_ttl)
-        ? Duration.fromJSON(object.host_ttl)
-        : undefined,
-      maxHosts: isSet(object.maxHosts)
-        ? Number(object.maxHosts)
-        : isSet(object.max_hosts)
-        ? Number(object.max_hosts)
-        : undefined,
-      disableDnsRefreshOnFailure: isSet(object.disableDnsRefreshOnFailure)
-        ? globalThis.Boolean(object.disableDnsRefreshOnFailure)
-        : isSet(object.disable_dns_refresh_on_failure)
-        ? globalThis.Boolean(object.disable_dns_refresh_on_failure)
-        : false,
-      dnsFailureRefreshRate: isSet(object.dnsFailureRefreshRate)
-        ? Cluster_RefreshRate.fromJSON(object.dnsFailureRefreshRate)
-        : isSet(object.dns_failure_refresh_rate)
-        ? Cluster_RefreshRate.fromJSON(object.dns_failure_refresh_rate)
-        : undefined,
-      dnsCacheCircuitBreaker: isSet(object.dnsCacheCircuitBreaker)
-        ? DnsCacheCircuitBreakers.fromJSON(object.dnsCacheCircuitBreaker)
-        : isSet(object.dns_cache_circuit_breaker)
-        ? DnsCacheCircuitBreakers.fromJSON(object.dns_cache_circuit_breaker)
-        : undefined,
-      useTcpForDnsLookups: isSet(object.useTcpForDnsLookups)
-        ? globalThis.Boolean(object.useTcpForDnsLookups)
-        : isSet(object.use_tcp_for_dns_lookups)
-        ? globalThis.Boolean(object.use_tcp_for_dns_lookups)
-        : false,
-      dnsResolutionConfig: isSet(object.dnsResolutionConfig)
-        ? DnsResolutionConfig.fromJSON(object.dnsResolutionConfig)
-        : isSet(object.dns_resolution_config)
-        ? DnsResolutionConfig.fromJSON(object.dns_resolution_config)
-        : undefined,
-      typedDnsResolverConfig: isSet(object.typedDnsResolverConfig)
-        ? TypedExtensionConfig.fromJSON(object.typedDnsResolverConfig)
-        : isSet(object.typed_dns_resolver_config)
-        ? TypedExtensionConfig.fromJSON(object.typed_dns_resolver_config)
-        : undefined,
-      preresolveHostnames: globalThis.Array.isArray(object?.preresolveHostnames)
-        ? object.preresolveHostnames.map((e: any) => SocketAddress.fromJSON(e))
-        : globalThis.Array.isArray(object?.preresolve_hostnames)
-        ? object.preresolve_hostnames.map((e: any) => SocketAddress.fromJSON(e))
-        : [],
-      dnsQueryTimeout: isSet(object.dnsQueryTimeout)
-        ? Duration.fromJSON(object.dnsQueryTimeout)
-        : isSet(object.dns_query_timeout)
-        ? Duration.fromJSON(object.dns_query_timeout)
-        : undefined,
-      keyValueConfig: isSet(object.keyValueConfig)
-        ? KeyValueStoreConfig.fromJSON(object.keyValueConfig)
-        : isSet(object.key_value_config)
-        ? KeyValueStoreConfig.fromJSON(object.key_value_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: DnsCacheConfig): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -654,15 +567,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

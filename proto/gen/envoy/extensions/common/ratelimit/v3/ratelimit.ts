@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { UInt64Value } from "../../../../../google/protobuf/wrappers";
-import { RateLimitUnit, rateLimitUnitFromJSON, rateLimitUnitToJSON } from "../../../../type/v3/ratelimit_unit";
+import { RateLimitUnit, rateLimitUnitToJSON } from "../../../../type/v3/ratelimit_unit";
 import { TokenBucket } from "../../../../type/v3/token_bucket";
 
 /** Defines the version of the standard to use for X-RateLimit headers. */
@@ -28,19 +28,6 @@ export enum XRateLimitHeadersRFCVersion {
   DRAFT_VERSION_03 = 1,
 }
 
-export function xRateLimitHeadersRFCVersionFromJSON(object: any): XRateLimitHeadersRFCVersion {
-  switch (object) {
-    case 0:
-    case "OFF":
-      return XRateLimitHeadersRFCVersion.OFF;
-    case 1:
-    case "DRAFT_VERSION_03":
-      return XRateLimitHeadersRFCVersion.DRAFT_VERSION_03;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum XRateLimitHeadersRFCVersion");
-  }
-}
-
 export function xRateLimitHeadersRFCVersionToJSON(object: XRateLimitHeadersRFCVersion): string {
   switch (object) {
     case XRateLimitHeadersRFCVersion.OFF:
@@ -59,22 +46,6 @@ export enum VhRateLimitsOptions {
   INCLUDE = 1,
   /** IGNORE - Ignore the virtual host rate limits even if the route does not have a rate limit policy. */
   IGNORE = 2,
-}
-
-export function vhRateLimitsOptionsFromJSON(object: any): VhRateLimitsOptions {
-  switch (object) {
-    case 0:
-    case "OVERRIDE":
-      return VhRateLimitsOptions.OVERRIDE;
-    case 1:
-    case "INCLUDE":
-      return VhRateLimitsOptions.INCLUDE;
-    case 2:
-    case "IGNORE":
-      return VhRateLimitsOptions.IGNORE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum VhRateLimitsOptions");
-  }
 }
 
 export function vhRateLimitsOptionsToJSON(object: VhRateLimitsOptions): string {
@@ -275,20 +246,6 @@ export const RateLimitDescriptor: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimitDescriptor {
-    return {
-      entries: globalThis.Array.isArray(object?.entries)
-        ? object.entries.map((e: any) => RateLimitDescriptor_Entry.fromJSON(e))
-        : [],
-      limit: isSet(object.limit) ? RateLimitDescriptor_RateLimitOverride.fromJSON(object.limit) : undefined,
-      hitsAddend: isSet(object.hitsAddend)
-        ? Number(object.hitsAddend)
-        : isSet(object.hits_addend)
-        ? Number(object.hits_addend)
-        : undefined,
-    };
-  },
-
   toJSON(message: RateLimitDescriptor): unknown {
     const obj: any = {};
     if (message.entries?.length) {
@@ -378,13 +335,6 @@ export const RateLimitDescriptor_Entry: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimitDescriptor_Entry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: RateLimitDescriptor_Entry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -466,17 +416,6 @@ export const RateLimitDescriptor_RateLimitOverride: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RateLimitDescriptor_RateLimitOverride {
-    return {
-      requestsPerUnit: isSet(object.requestsPerUnit)
-        ? globalThis.Number(object.requestsPerUnit)
-        : isSet(object.requests_per_unit)
-        ? globalThis.Number(object.requests_per_unit)
-        : 0,
-      unit: isSet(object.unit) ? rateLimitUnitFromJSON(object.unit) : 0,
-    };
   },
 
   toJSON(message: RateLimitDescriptor_RateLimitOverride): unknown {
@@ -562,19 +501,6 @@ export const LocalRateLimitDescriptor: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalRateLimitDescriptor {
-    return {
-      entries: globalThis.Array.isArray(object?.entries)
-        ? object.entries.map((e: any) => RateLimitDescriptor_Entry.fromJSON(e))
-        : [],
-      tokenBucket: isSet(object.tokenBucket)
-        ? TokenBucket.fromJSON(object.tokenBucket)
-        : isSet(object.token_bucket)
-        ? TokenBucket.fromJSON(object.token_bucket)
-        : undefined,
-    };
-  },
-
   toJSON(message: LocalRateLimitDescriptor): unknown {
     const obj: any = {};
     if (message.entries?.length) {
@@ -638,10 +564,6 @@ export const LocalClusterRateLimit: MessageFns<
     }
   },
 
-  fromJSON(_: any): LocalClusterRateLimit {
-    return {};
-  },
-
   toJSON(_: LocalClusterRateLimit): unknown {
     const obj: any = {};
     return obj;
@@ -664,15 +586,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

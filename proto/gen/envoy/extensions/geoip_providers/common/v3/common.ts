@@ -210,21 +210,6 @@ export const CommonGeoipProviderConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): CommonGeoipProviderConfig {
-    return {
-      geoHeadersToAdd: isSet(object.geoHeadersToAdd)
-        ? CommonGeoipProviderConfig_GeolocationHeadersToAdd.fromJSON(object.geoHeadersToAdd)
-        : isSet(object.geo_headers_to_add)
-        ? CommonGeoipProviderConfig_GeolocationHeadersToAdd.fromJSON(object.geo_headers_to_add)
-        : undefined,
-      geoFieldKeys: isSet(object.geoFieldKeys)
-        ? CommonGeoipProviderConfig_GeolocationFieldKeys.fromJSON(object.geoFieldKeys)
-        : isSet(object.geo_field_keys)
-        ? CommonGeoipProviderConfig_GeolocationFieldKeys.fromJSON(object.geo_field_keys)
-        : undefined,
-    };
-  },
-
   toJSON(message: CommonGeoipProviderConfig): unknown {
     const obj: any = {};
     if (message.geoHeadersToAdd !== undefined) {
@@ -436,47 +421,6 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CommonGeoipProviderConfig_GeolocationHeadersToAdd {
-    return {
-      country: isSet(object.country) ? globalThis.String(object.country) : "",
-      city: isSet(object.city) ? globalThis.String(object.city) : "",
-      region: isSet(object.region) ? globalThis.String(object.region) : "",
-      asn: isSet(object.asn) ? globalThis.String(object.asn) : "",
-      isAnon: isSet(object.isAnon)
-        ? globalThis.String(object.isAnon)
-        : isSet(object.is_anon)
-        ? globalThis.String(object.is_anon)
-        : "",
-      anon: isSet(object.anon) ? globalThis.String(object.anon) : "",
-      anonVpn: isSet(object.anonVpn)
-        ? globalThis.String(object.anonVpn)
-        : isSet(object.anon_vpn)
-        ? globalThis.String(object.anon_vpn)
-        : "",
-      anonHosting: isSet(object.anonHosting)
-        ? globalThis.String(object.anonHosting)
-        : isSet(object.anon_hosting)
-        ? globalThis.String(object.anon_hosting)
-        : "",
-      anonTor: isSet(object.anonTor)
-        ? globalThis.String(object.anonTor)
-        : isSet(object.anon_tor)
-        ? globalThis.String(object.anon_tor)
-        : "",
-      anonProxy: isSet(object.anonProxy)
-        ? globalThis.String(object.anonProxy)
-        : isSet(object.anon_proxy)
-        ? globalThis.String(object.anon_proxy)
-        : "",
-      isp: isSet(object.isp) ? globalThis.String(object.isp) : "",
-      applePrivateRelay: isSet(object.applePrivateRelay)
-        ? globalThis.String(object.applePrivateRelay)
-        : isSet(object.apple_private_relay)
-        ? globalThis.String(object.apple_private_relay)
-        : "",
-    };
   },
 
   toJSON(message: CommonGeoipProviderConfig_GeolocationHeadersToAdd): unknown {
@@ -720,42 +664,6 @@ export const CommonGeoipProviderConfig_GeolocationFieldKeys: MessageFns<
     }
   },
 
-  fromJSON(object: any): CommonGeoipProviderConfig_GeolocationFieldKeys {
-    return {
-      country: isSet(object.country) ? globalThis.String(object.country) : "",
-      city: isSet(object.city) ? globalThis.String(object.city) : "",
-      region: isSet(object.region) ? globalThis.String(object.region) : "",
-      asn: isSet(object.asn) ? globalThis.String(object.asn) : "",
-      anon: isSet(object.anon) ? globalThis.String(object.anon) : "",
-      anonVpn: isSet(object.anonVpn)
-        ? globalThis.String(object.anonVpn)
-        : isSet(object.anon_vpn)
-        ? globalThis.String(object.anon_vpn)
-        : "",
-      anonHosting: isSet(object.anonHosting)
-        ? globalThis.String(object.anonHosting)
-        : isSet(object.anon_hosting)
-        ? globalThis.String(object.anon_hosting)
-        : "",
-      anonTor: isSet(object.anonTor)
-        ? globalThis.String(object.anonTor)
-        : isSet(object.anon_tor)
-        ? globalThis.String(object.anon_tor)
-        : "",
-      anonProxy: isSet(object.anonProxy)
-        ? globalThis.String(object.anonProxy)
-        : isSet(object.anon_proxy)
-        ? globalThis.String(object.anon_proxy)
-        : "",
-      isp: isSet(object.isp) ? globalThis.String(object.isp) : "",
-      applePrivateRelay: isSet(object.applePrivateRelay)
-        ? globalThis.String(object.applePrivateRelay)
-        : isSet(object.apple_private_relay)
-        ? globalThis.String(object.apple_private_relay)
-        : "",
-    };
-  },
-
   toJSON(message: CommonGeoipProviderConfig_GeolocationFieldKeys): unknown {
     const obj: any = {};
     if (message.country !== "") {
@@ -826,15 +734,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -154,41 +154,6 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
     }
   },
 
-  fromJSON(object: any): MaxMindConfig {
-    return {
-      cityDbPath: isSet(object.cityDbPath)
-        ? globalThis.String(object.cityDbPath)
-        : isSet(object.city_db_path)
-        ? globalThis.String(object.city_db_path)
-        : "",
-      asnDbPath: isSet(object.asnDbPath)
-        ? globalThis.String(object.asnDbPath)
-        : isSet(object.asn_db_path)
-        ? globalThis.String(object.asn_db_path)
-        : "",
-      anonDbPath: isSet(object.anonDbPath)
-        ? globalThis.String(object.anonDbPath)
-        : isSet(object.anon_db_path)
-        ? globalThis.String(object.anon_db_path)
-        : "",
-      ispDbPath: isSet(object.ispDbPath)
-        ? globalThis.String(object.ispDbPath)
-        : isSet(object.isp_db_path)
-        ? globalThis.String(object.isp_db_path)
-        : "",
-      countryDbPath: isSet(object.countryDbPath)
-        ? globalThis.String(object.countryDbPath)
-        : isSet(object.country_db_path)
-        ? globalThis.String(object.country_db_path)
-        : "",
-      commonProviderConfig: isSet(object.commonProviderConfig)
-        ? CommonGeoipProviderConfig.fromJSON(object.commonProviderConfig)
-        : isSet(object.common_provider_config)
-        ? CommonGeoipProviderConfig.fromJSON(object.common_provider_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: MaxMindConfig): unknown {
     const obj: any = {};
     if (message.cityDbPath !== "") {
@@ -237,15 +202,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -241,51 +241,6 @@ export const ClientSideWeightedRoundRobin: MessageFns<
     }
   },
 
-  fromJSON(object: any): ClientSideWeightedRoundRobin {
-    return {
-      enableOobLoadReport: isSet(object.enableOobLoadReport)
-        ? Boolean(object.enableOobLoadReport)
-        : isSet(object.enable_oob_load_report)
-        ? Boolean(object.enable_oob_load_report)
-        : undefined,
-      oobReportingPeriod: isSet(object.oobReportingPeriod)
-        ? Duration.fromJSON(object.oobReportingPeriod)
-        : isSet(object.oob_reporting_period)
-        ? Duration.fromJSON(object.oob_reporting_period)
-        : undefined,
-      blackoutPeriod: isSet(object.blackoutPeriod)
-        ? Duration.fromJSON(object.blackoutPeriod)
-        : isSet(object.blackout_period)
-        ? Duration.fromJSON(object.blackout_period)
-        : undefined,
-      weightExpirationPeriod: isSet(object.weightExpirationPeriod)
-        ? Duration.fromJSON(object.weightExpirationPeriod)
-        : isSet(object.weight_expiration_period)
-        ? Duration.fromJSON(object.weight_expiration_period)
-        : undefined,
-      weightUpdatePeriod: isSet(object.weightUpdatePeriod)
-        ? Duration.fromJSON(object.weightUpdatePeriod)
-        : isSet(object.weight_update_period)
-        ? Duration.fromJSON(object.weight_update_period)
-        : undefined,
-      errorUtilizationPenalty: isSet(object.errorUtilizationPenalty)
-        ? Number(object.errorUtilizationPenalty)
-        : isSet(object.error_utilization_penalty)
-        ? Number(object.error_utilization_penalty)
-        : undefined,
-      metricNamesForComputingUtilization: globalThis.Array.isArray(object?.metricNamesForComputingUtilization)
-        ? object.metricNamesForComputingUtilization.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.metric_names_for_computing_utilization)
-        ? object.metric_names_for_computing_utilization.map((e: any) => globalThis.String(e))
-        : [],
-      slowStartConfig: isSet(object.slowStartConfig)
-        ? SlowStartConfig.fromJSON(object.slowStartConfig)
-        : isSet(object.slow_start_config)
-        ? SlowStartConfig.fromJSON(object.slow_start_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: ClientSideWeightedRoundRobin): unknown {
     const obj: any = {};
     if (message.enableOobLoadReport !== undefined) {
@@ -355,15 +310,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -58,10 +58,6 @@ export const ClusterProvided: MessageFns<
     }
   },
 
-  fromJSON(_: any): ClusterProvided {
-    return {};
-  },
-
   toJSON(_: ClusterProvided): unknown {
     const obj: any = {};
     return obj;
@@ -88,7 +84,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

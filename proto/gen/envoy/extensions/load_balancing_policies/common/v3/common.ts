@@ -79,23 +79,6 @@ export enum LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis {
   HEALTHY_HOSTS_WEIGHT = 1,
 }
 
-export function localityLbConfig_ZoneAwareLbConfig_LocalityBasisFromJSON(
-  object: any,
-): LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis {
-  switch (object) {
-    case 0:
-    case "HEALTHY_HOSTS_NUM":
-      return LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis.HEALTHY_HOSTS_NUM;
-    case 1:
-    case "HEALTHY_HOSTS_WEIGHT":
-      return LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis.HEALTHY_HOSTS_WEIGHT;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis",
-      );
-  }
-}
-
 export function localityLbConfig_ZoneAwareLbConfig_LocalityBasisToJSON(
   object: LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis,
 ): string {
@@ -278,21 +261,6 @@ export const LocalityLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalityLbConfig {
-    return {
-      zoneAwareLbConfig: isSet(object.zoneAwareLbConfig)
-        ? LocalityLbConfig_ZoneAwareLbConfig.fromJSON(object.zoneAwareLbConfig)
-        : isSet(object.zone_aware_lb_config)
-        ? LocalityLbConfig_ZoneAwareLbConfig.fromJSON(object.zone_aware_lb_config)
-        : undefined,
-      localityWeightedLbConfig: isSet(object.localityWeightedLbConfig)
-        ? LocalityLbConfig_LocalityWeightedLbConfig.fromJSON(object.localityWeightedLbConfig)
-        : isSet(object.locality_weighted_lb_config)
-        ? LocalityLbConfig_LocalityWeightedLbConfig.fromJSON(object.locality_weighted_lb_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: LocalityLbConfig): unknown {
     const obj: any = {};
     if (message.zoneAwareLbConfig !== undefined) {
@@ -432,41 +400,6 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalityLbConfig_ZoneAwareLbConfig {
-    return {
-      routingEnabled: isSet(object.routingEnabled)
-        ? Percent.fromJSON(object.routingEnabled)
-        : isSet(object.routing_enabled)
-        ? Percent.fromJSON(object.routing_enabled)
-        : undefined,
-      minClusterSize: isSet(object.minClusterSize)
-        ? Number(object.minClusterSize)
-        : isSet(object.min_cluster_size)
-        ? Number(object.min_cluster_size)
-        : undefined,
-      failTrafficOnPanic: isSet(object.failTrafficOnPanic)
-        ? globalThis.Boolean(object.failTrafficOnPanic)
-        : isSet(object.fail_traffic_on_panic)
-        ? globalThis.Boolean(object.fail_traffic_on_panic)
-        : false,
-      forceLocalityDirectRouting: isSet(object.forceLocalityDirectRouting)
-        ? globalThis.Boolean(object.forceLocalityDirectRouting)
-        : isSet(object.force_locality_direct_routing)
-        ? globalThis.Boolean(object.force_locality_direct_routing)
-        : false,
-      forceLocalZone: isSet(object.forceLocalZone)
-        ? LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.fromJSON(object.forceLocalZone)
-        : isSet(object.force_local_zone)
-        ? LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.fromJSON(object.force_local_zone)
-        : undefined,
-      localityBasis: isSet(object.localityBasis)
-        ? localityLbConfig_ZoneAwareLbConfig_LocalityBasisFromJSON(object.localityBasis)
-        : isSet(object.locality_basis)
-        ? localityLbConfig_ZoneAwareLbConfig_LocalityBasisFromJSON(object.locality_basis)
-        : 0,
-    };
-  },
-
   toJSON(message: LocalityLbConfig_ZoneAwareLbConfig): unknown {
     const obj: any = {};
     if (message.routingEnabled !== undefined) {
@@ -563,16 +496,6 @@ export const LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
-    return {
-      minSize: isSet(object.minSize)
-        ? Number(object.minSize)
-        : isSet(object.min_size)
-        ? Number(object.min_size)
-        : undefined,
-    };
-  },
-
   toJSON(message: LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone): unknown {
     const obj: any = {};
     if (message.minSize !== undefined) {
@@ -632,10 +555,6 @@ export const LocalityLbConfig_LocalityWeightedLbConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): LocalityLbConfig_LocalityWeightedLbConfig {
-    return {};
   },
 
   toJSON(_: LocalityLbConfig_LocalityWeightedLbConfig): unknown {
@@ -722,22 +641,6 @@ export const SlowStartConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SlowStartConfig {
-    return {
-      slowStartWindow: isSet(object.slowStartWindow)
-        ? Duration.fromJSON(object.slowStartWindow)
-        : isSet(object.slow_start_window)
-        ? Duration.fromJSON(object.slow_start_window)
-        : undefined,
-      aggression: isSet(object.aggression) ? RuntimeDouble.fromJSON(object.aggression) : undefined,
-      minWeightPercent: isSet(object.minWeightPercent)
-        ? Percent.fromJSON(object.minWeightPercent)
-        : isSet(object.min_weight_percent)
-        ? Percent.fromJSON(object.min_weight_percent)
-        : undefined,
-    };
   },
 
   toJSON(message: SlowStartConfig): unknown {
@@ -844,26 +747,6 @@ export const ConsistentHashingLbConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): ConsistentHashingLbConfig {
-    return {
-      useHostnameForHashing: isSet(object.useHostnameForHashing)
-        ? globalThis.Boolean(object.useHostnameForHashing)
-        : isSet(object.use_hostname_for_hashing)
-        ? globalThis.Boolean(object.use_hostname_for_hashing)
-        : false,
-      hashBalanceFactor: isSet(object.hashBalanceFactor)
-        ? Number(object.hashBalanceFactor)
-        : isSet(object.hash_balance_factor)
-        ? Number(object.hash_balance_factor)
-        : undefined,
-      hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
-        ? object.hashPolicy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.hash_policy)
-        ? object.hash_policy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ConsistentHashingLbConfig): unknown {
     const obj: any = {};
     if (message.useHostnameForHashing !== false) {
@@ -898,15 +781,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -109,19 +109,6 @@ export enum LeastRequest_SelectionMethod {
   FULL_SCAN = 1,
 }
 
-export function leastRequest_SelectionMethodFromJSON(object: any): LeastRequest_SelectionMethod {
-  switch (object) {
-    case 0:
-    case "N_CHOICES":
-      return LeastRequest_SelectionMethod.N_CHOICES;
-    case 1:
-    case "FULL_SCAN":
-      return LeastRequest_SelectionMethod.FULL_SCAN;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum LeastRequest_SelectionMethod");
-  }
-}
-
 export function leastRequest_SelectionMethodToJSON(object: LeastRequest_SelectionMethod): string {
   switch (object) {
     case LeastRequest_SelectionMethod.N_CHOICES:
@@ -245,41 +232,6 @@ export const LeastRequest: MessageFns<
     }
   },
 
-  fromJSON(object: any): LeastRequest {
-    return {
-      choiceCount: isSet(object.choiceCount)
-        ? Number(object.choiceCount)
-        : isSet(object.choice_count)
-        ? Number(object.choice_count)
-        : undefined,
-      activeRequestBias: isSet(object.activeRequestBias)
-        ? RuntimeDouble.fromJSON(object.activeRequestBias)
-        : isSet(object.active_request_bias)
-        ? RuntimeDouble.fromJSON(object.active_request_bias)
-        : undefined,
-      slowStartConfig: isSet(object.slowStartConfig)
-        ? SlowStartConfig.fromJSON(object.slowStartConfig)
-        : isSet(object.slow_start_config)
-        ? SlowStartConfig.fromJSON(object.slow_start_config)
-        : undefined,
-      localityLbConfig: isSet(object.localityLbConfig)
-        ? LocalityLbConfig.fromJSON(object.localityLbConfig)
-        : isSet(object.locality_lb_config)
-        ? LocalityLbConfig.fromJSON(object.locality_lb_config)
-        : undefined,
-      enableFullScan: isSet(object.enableFullScan)
-        ? Boolean(object.enableFullScan)
-        : isSet(object.enable_full_scan)
-        ? Boolean(object.enable_full_scan)
-        : undefined,
-      selectionMethod: isSet(object.selectionMethod)
-        ? leastRequest_SelectionMethodFromJSON(object.selectionMethod)
-        : isSet(object.selection_method)
-        ? leastRequest_SelectionMethodFromJSON(object.selection_method)
-        : 0,
-    };
-  },
-
   toJSON(message: LeastRequest): unknown {
     const obj: any = {};
     if (message.choiceCount !== undefined) {
@@ -332,15 +284,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -105,26 +105,6 @@ export const Maglev: MessageFns<Maglev, "envoy.extensions.load_balancing_policie
     }
   },
 
-  fromJSON(object: any): Maglev {
-    return {
-      tableSize: isSet(object.tableSize)
-        ? Number(object.tableSize)
-        : isSet(object.table_size)
-        ? Number(object.table_size)
-        : undefined,
-      consistentHashingLbConfig: isSet(object.consistentHashingLbConfig)
-        ? ConsistentHashingLbConfig.fromJSON(object.consistentHashingLbConfig)
-        : isSet(object.consistent_hashing_lb_config)
-        ? ConsistentHashingLbConfig.fromJSON(object.consistent_hashing_lb_config)
-        : undefined,
-      localityWeightedLbConfig: isSet(object.localityWeightedLbConfig)
-        ? LocalityLbConfig_LocalityWeightedLbConfig.fromJSON(object.localityWeightedLbConfig)
-        : isSet(object.locality_weighted_lb_config)
-        ? LocalityLbConfig_LocalityWeightedLbConfig.fromJSON(object.locality_weighted_lb_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: Maglev): unknown {
     const obj: any = {};
     if (message.tableSize !== undefined) {
@@ -165,15 +145,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -65,16 +65,6 @@ export const Random: MessageFns<Random, "envoy.extensions.load_balancing_policie
     }
   },
 
-  fromJSON(object: any): Random {
-    return {
-      localityLbConfig: isSet(object.localityLbConfig)
-        ? LocalityLbConfig.fromJSON(object.localityLbConfig)
-        : isSet(object.locality_lb_config)
-        ? LocalityLbConfig.fromJSON(object.locality_lb_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: Random): unknown {
     const obj: any = {};
     if (message.localityLbConfig !== undefined) {
@@ -103,15 +93,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

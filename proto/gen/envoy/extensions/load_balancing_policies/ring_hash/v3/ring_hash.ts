@@ -98,22 +98,6 @@ export enum RingHash_HashFunction {
   MURMUR_HASH_2 = 2,
 }
 
-export function ringHash_HashFunctionFromJSON(object: any): RingHash_HashFunction {
-  switch (object) {
-    case 0:
-    case "DEFAULT_HASH":
-      return RingHash_HashFunction.DEFAULT_HASH;
-    case 1:
-    case "XX_HASH":
-      return RingHash_HashFunction.XX_HASH;
-    case 2:
-    case "MURMUR_HASH_2":
-      return RingHash_HashFunction.MURMUR_HASH_2;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RingHash_HashFunction");
-  }
-}
-
 export function ringHash_HashFunctionToJSON(object: RingHash_HashFunction): string {
   switch (object) {
     case RingHash_HashFunction.DEFAULT_HASH:
@@ -252,46 +236,6 @@ export const RingHash: MessageFns<RingHash, "envoy.extensions.load_balancing_pol
     }
   },
 
-  fromJSON(object: any): RingHash {
-    return {
-      hashFunction: isSet(object.hashFunction)
-        ? ringHash_HashFunctionFromJSON(object.hashFunction)
-        : isSet(object.hash_function)
-        ? ringHash_HashFunctionFromJSON(object.hash_function)
-        : 0,
-      minimumRingSize: isSet(object.minimumRingSize)
-        ? Number(object.minimumRingSize)
-        : isSet(object.minimum_ring_size)
-        ? Number(object.minimum_ring_size)
-        : undefined,
-      maximumRingSize: isSet(object.maximumRingSize)
-        ? Number(object.maximumRingSize)
-        : isSet(object.maximum_ring_size)
-        ? Number(object.maximum_ring_size)
-        : undefined,
-      useHostnameForHashing: isSet(object.useHostnameForHashing)
-        ? globalThis.Boolean(object.useHostnameForHashing)
-        : isSet(object.use_hostname_for_hashing)
-        ? globalThis.Boolean(object.use_hostname_for_hashing)
-        : false,
-      hashBalanceFactor: isSet(object.hashBalanceFactor)
-        ? Number(object.hashBalanceFactor)
-        : isSet(object.hash_balance_factor)
-        ? Number(object.hash_balance_factor)
-        : undefined,
-      consistentHashingLbConfig: isSet(object.consistentHashingLbConfig)
-        ? ConsistentHashingLbConfig.fromJSON(object.consistentHashingLbConfig)
-        : isSet(object.consistent_hashing_lb_config)
-        ? ConsistentHashingLbConfig.fromJSON(object.consistent_hashing_lb_config)
-        : undefined,
-      localityWeightedLbConfig: isSet(object.localityWeightedLbConfig)
-        ? LocalityLbConfig_LocalityWeightedLbConfig.fromJSON(object.localityWeightedLbConfig)
-        : isSet(object.locality_weighted_lb_config)
-        ? LocalityLbConfig_LocalityWeightedLbConfig.fromJSON(object.locality_weighted_lb_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RingHash): unknown {
     const obj: any = {};
     if (message.hashFunction !== 0) {
@@ -348,15 +292,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

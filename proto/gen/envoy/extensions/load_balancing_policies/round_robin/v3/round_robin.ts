@@ -84,21 +84,6 @@ export const RoundRobin: MessageFns<RoundRobin, "envoy.extensions.load_balancing
       }
     },
 
-    fromJSON(object: any): RoundRobin {
-      return {
-        slowStartConfig: isSet(object.slowStartConfig)
-          ? SlowStartConfig.fromJSON(object.slowStartConfig)
-          : isSet(object.slow_start_config)
-          ? SlowStartConfig.fromJSON(object.slow_start_config)
-          : undefined,
-        localityLbConfig: isSet(object.localityLbConfig)
-          ? LocalityLbConfig.fromJSON(object.localityLbConfig)
-          : isSet(object.locality_lb_config)
-          ? LocalityLbConfig.fromJSON(object.locality_lb_config)
-          : undefined,
-      };
-    },
-
     toJSON(message: RoundRobin): unknown {
       const obj: any = {};
       if (message.slowStartConfig !== undefined) {
@@ -133,15 +118,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -109,21 +109,6 @@ export const UuidRequestIdConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): UuidRequestIdConfig {
-    return {
-      packTraceReason: isSet(object.packTraceReason)
-        ? Boolean(object.packTraceReason)
-        : isSet(object.pack_trace_reason)
-        ? Boolean(object.pack_trace_reason)
-        : undefined,
-      useRequestIdForTraceSampling: isSet(object.useRequestIdForTraceSampling)
-        ? Boolean(object.useRequestIdForTraceSampling)
-        : isSet(object.use_request_id_for_trace_sampling)
-        ? Boolean(object.use_request_id_for_trace_sampling)
-        : undefined,
-    };
-  },
-
   toJSON(message: UuidRequestIdConfig): unknown {
     const obj: any = {};
     if (message.packTraceReason !== undefined) {
@@ -154,15 +139,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

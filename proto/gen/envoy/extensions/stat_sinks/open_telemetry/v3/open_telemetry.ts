@@ -216,47 +216,6 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
     }
   },
 
-  fromJSON(object: any): SinkConfig {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      resourceDetectors: globalThis.Array.isArray(object?.resourceDetectors)
-        ? object.resourceDetectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.resource_detectors)
-        ? object.resource_detectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      reportCountersAsDeltas: isSet(object.reportCountersAsDeltas)
-        ? globalThis.Boolean(object.reportCountersAsDeltas)
-        : isSet(object.report_counters_as_deltas)
-        ? globalThis.Boolean(object.report_counters_as_deltas)
-        : false,
-      reportHistogramsAsDeltas: isSet(object.reportHistogramsAsDeltas)
-        ? globalThis.Boolean(object.reportHistogramsAsDeltas)
-        : isSet(object.report_histograms_as_deltas)
-        ? globalThis.Boolean(object.report_histograms_as_deltas)
-        : false,
-      emitTagsAsAttributes: isSet(object.emitTagsAsAttributes)
-        ? Boolean(object.emitTagsAsAttributes)
-        : isSet(object.emit_tags_as_attributes)
-        ? Boolean(object.emit_tags_as_attributes)
-        : undefined,
-      useTagExtractedName: isSet(object.useTagExtractedName)
-        ? Boolean(object.useTagExtractedName)
-        : isSet(object.use_tag_extracted_name)
-        ? Boolean(object.use_tag_extracted_name)
-        : undefined,
-      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
-      customMetricConversions: isSet(object.customMetricConversions)
-        ? Matcher.fromJSON(object.customMetricConversions)
-        : isSet(object.custom_metric_conversions)
-        ? Matcher.fromJSON(object.custom_metric_conversions)
-        : undefined,
-    };
-  },
-
   toJSON(message: SinkConfig): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -369,21 +328,6 @@ export const SinkConfig_ConversionAction: MessageFns<
     }
   },
 
-  fromJSON(object: any): SinkConfig_ConversionAction {
-    return {
-      metricName: isSet(object.metricName)
-        ? globalThis.String(object.metricName)
-        : isSet(object.metric_name)
-        ? globalThis.String(object.metric_name)
-        : "",
-      staticMetricLabels: globalThis.Array.isArray(object?.staticMetricLabels)
-        ? object.staticMetricLabels.map((e: any) => KeyValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.static_metric_labels)
-        ? object.static_metric_labels.map((e: any) => KeyValue.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: SinkConfig_ConversionAction): unknown {
     const obj: any = {};
     if (message.metricName !== "") {
@@ -445,10 +389,6 @@ export const SinkConfig_DropAction: MessageFns<
     }
   },
 
-  fromJSON(_: any): SinkConfig_DropAction {
-    return {};
-  },
-
   toJSON(_: SinkConfig_DropAction): unknown {
     const obj: any = {};
     return obj;
@@ -471,15 +411,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

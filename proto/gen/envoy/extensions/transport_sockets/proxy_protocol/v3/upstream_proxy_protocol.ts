@@ -115,27 +115,6 @@ export const ProxyProtocolUpstreamTransport: MessageFns<
     }
   },
 
-  fromJSON(object: any): ProxyProtocolUpstreamTransport {
-    return {
-      config: isSet(object.config) ? ProxyProtocolConfig.fromJSON(object.config) : undefined,
-      transportSocket: isSet(object.transportSocket)
-        ? TransportSocket.fromJSON(object.transportSocket)
-        : isSet(object.transport_socket)
-        ? TransportSocket.fromJSON(object.transport_socket)
-        : undefined,
-      allowUnspecifiedAddress: isSet(object.allowUnspecifiedAddress)
-        ? globalThis.Boolean(object.allowUnspecifiedAddress)
-        : isSet(object.allow_unspecified_address)
-        ? globalThis.Boolean(object.allow_unspecified_address)
-        : false,
-      tlvAsPoolKey: isSet(object.tlvAsPoolKey)
-        ? globalThis.Boolean(object.tlvAsPoolKey)
-        : isSet(object.tlv_as_pool_key)
-        ? globalThis.Boolean(object.tlv_as_pool_key)
-        : false,
-    };
-  },
-
   toJSON(message: ProxyProtocolUpstreamTransport): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -178,15 +157,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -87,21 +87,6 @@ export const QuicDownstreamTransport: MessageFns<
     }
   },
 
-  fromJSON(object: any): QuicDownstreamTransport {
-    return {
-      downstreamTlsContext: isSet(object.downstreamTlsContext)
-        ? DownstreamTlsContext.fromJSON(object.downstreamTlsContext)
-        : isSet(object.downstream_tls_context)
-        ? DownstreamTlsContext.fromJSON(object.downstream_tls_context)
-        : undefined,
-      enableEarlyData: isSet(object.enableEarlyData)
-        ? Boolean(object.enableEarlyData)
-        : isSet(object.enable_early_data)
-        ? Boolean(object.enable_early_data)
-        : undefined,
-    };
-  },
-
   toJSON(message: QuicDownstreamTransport): unknown {
     const obj: any = {};
     if (message.downstreamTlsContext !== undefined) {
@@ -176,16 +161,6 @@ export const QuicUpstreamTransport: MessageFns<
     }
   },
 
-  fromJSON(object: any): QuicUpstreamTransport {
-    return {
-      upstreamTlsContext: isSet(object.upstreamTlsContext)
-        ? UpstreamTlsContext.fromJSON(object.upstreamTlsContext)
-        : isSet(object.upstream_tls_context)
-        ? UpstreamTlsContext.fromJSON(object.upstream_tls_context)
-        : undefined,
-    };
-  },
-
   toJSON(message: QuicUpstreamTransport): unknown {
     const obj: any = {};
     if (message.upstreamTlsContext !== undefined) {
@@ -214,15 +189,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

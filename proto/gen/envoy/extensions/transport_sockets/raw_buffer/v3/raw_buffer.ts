@@ -47,10 +47,6 @@ export const RawBuffer: MessageFns<RawBuffer, "envoy.extensions.transport_socket
     }
   },
 
-  fromJSON(_: any): RawBuffer {
-    return {};
-  },
-
   toJSON(_: RawBuffer): unknown {
     const obj: any = {};
     return obj;
@@ -77,7 +73,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -88,21 +88,6 @@ export const Config: MessageFns<Config, "envoy.extensions.transport_sockets.tcp_
     }
   },
 
-  fromJSON(object: any): Config {
-    return {
-      transportSocket: isSet(object.transportSocket)
-        ? TransportSocket.fromJSON(object.transportSocket)
-        : isSet(object.transport_socket)
-        ? TransportSocket.fromJSON(object.transport_socket)
-        : undefined,
-      updatePeriod: isSet(object.updatePeriod)
-        ? Duration.fromJSON(object.updatePeriod)
-        : isSet(object.update_period)
-        ? Duration.fromJSON(object.update_period)
-        : undefined,
-    };
-  },
-
   toJSON(message: Config): unknown {
     const obj: any = {};
     if (message.transportSocket !== undefined) {
@@ -137,15 +122,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

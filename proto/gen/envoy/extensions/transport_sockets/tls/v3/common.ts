@@ -153,28 +153,6 @@ export enum TlsParameters_TlsProtocol {
   TLSv1_3 = 4,
 }
 
-export function tlsParameters_TlsProtocolFromJSON(object: any): TlsParameters_TlsProtocol {
-  switch (object) {
-    case 0:
-    case "TLS_AUTO":
-      return TlsParameters_TlsProtocol.TLS_AUTO;
-    case 1:
-    case "TLSv1_0":
-      return TlsParameters_TlsProtocol.TLSv1_0;
-    case 2:
-    case "TLSv1_1":
-      return TlsParameters_TlsProtocol.TLSv1_1;
-    case 3:
-    case "TLSv1_2":
-      return TlsParameters_TlsProtocol.TLSv1_2;
-    case 4:
-    case "TLSv1_3":
-      return TlsParameters_TlsProtocol.TLSv1_3;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TlsParameters_TlsProtocol");
-  }
-}
-
 export function tlsParameters_TlsProtocolToJSON(object: TlsParameters_TlsProtocol): string {
   switch (object) {
     case TlsParameters_TlsProtocol.TLS_AUTO:
@@ -209,16 +187,6 @@ export enum TlsParameters_CompliancePolicy {
    *   for details.
    */
   FIPS_202205 = 0,
-}
-
-export function tlsParameters_CompliancePolicyFromJSON(object: any): TlsParameters_CompliancePolicy {
-  switch (object) {
-    case 0:
-    case "FIPS_202205":
-      return TlsParameters_CompliancePolicy.FIPS_202205;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TlsParameters_CompliancePolicy");
-  }
 }
 
 export function tlsParameters_CompliancePolicyToJSON(object: TlsParameters_CompliancePolicy): string {
@@ -440,31 +408,6 @@ export enum SubjectAltNameMatcher_SanType {
   URI = 3,
   IP_ADDRESS = 4,
   OTHER_NAME = 5,
-}
-
-export function subjectAltNameMatcher_SanTypeFromJSON(object: any): SubjectAltNameMatcher_SanType {
-  switch (object) {
-    case 0:
-    case "SAN_TYPE_UNSPECIFIED":
-      return SubjectAltNameMatcher_SanType.SAN_TYPE_UNSPECIFIED;
-    case 1:
-    case "EMAIL":
-      return SubjectAltNameMatcher_SanType.EMAIL;
-    case 2:
-    case "DNS":
-      return SubjectAltNameMatcher_SanType.DNS;
-    case 3:
-    case "URI":
-      return SubjectAltNameMatcher_SanType.URI;
-    case 4:
-    case "IP_ADDRESS":
-      return SubjectAltNameMatcher_SanType.IP_ADDRESS;
-    case 5:
-    case "OTHER_NAME":
-      return SubjectAltNameMatcher_SanType.OTHER_NAME;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SubjectAltNameMatcher_SanType");
-  }
 }
 
 export function subjectAltNameMatcher_SanTypeToJSON(object: SubjectAltNameMatcher_SanType): string {
@@ -724,23 +667,6 @@ export enum CertificateValidationContext_TrustChainVerification {
   ACCEPT_UNTRUSTED = 1,
 }
 
-export function certificateValidationContext_TrustChainVerificationFromJSON(
-  object: any,
-): CertificateValidationContext_TrustChainVerification {
-  switch (object) {
-    case 0:
-    case "VERIFY_TRUST_CHAIN":
-      return CertificateValidationContext_TrustChainVerification.VERIFY_TRUST_CHAIN;
-    case 1:
-    case "ACCEPT_UNTRUSTED":
-      return CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum CertificateValidationContext_TrustChainVerification",
-      );
-  }
-}
-
 export function certificateValidationContext_TrustChainVerificationToJSON(
   object: CertificateValidationContext_TrustChainVerification,
 ): string {
@@ -878,41 +804,6 @@ export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transpor
     }
   },
 
-  fromJSON(object: any): TlsParameters {
-    return {
-      tlsMinimumProtocolVersion: isSet(object.tlsMinimumProtocolVersion)
-        ? tlsParameters_TlsProtocolFromJSON(object.tlsMinimumProtocolVersion)
-        : isSet(object.tls_minimum_protocol_version)
-        ? tlsParameters_TlsProtocolFromJSON(object.tls_minimum_protocol_version)
-        : 0,
-      tlsMaximumProtocolVersion: isSet(object.tlsMaximumProtocolVersion)
-        ? tlsParameters_TlsProtocolFromJSON(object.tlsMaximumProtocolVersion)
-        : isSet(object.tls_maximum_protocol_version)
-        ? tlsParameters_TlsProtocolFromJSON(object.tls_maximum_protocol_version)
-        : 0,
-      cipherSuites: globalThis.Array.isArray(object?.cipherSuites)
-        ? object.cipherSuites.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.cipher_suites)
-        ? object.cipher_suites.map((e: any) => globalThis.String(e))
-        : [],
-      ecdhCurves: globalThis.Array.isArray(object?.ecdhCurves)
-        ? object.ecdhCurves.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.ecdh_curves)
-        ? object.ecdh_curves.map((e: any) => globalThis.String(e))
-        : [],
-      signatureAlgorithms: globalThis.Array.isArray(object?.signatureAlgorithms)
-        ? object.signatureAlgorithms.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.signature_algorithms)
-        ? object.signature_algorithms.map((e: any) => globalThis.String(e))
-        : [],
-      compliancePolicies: globalThis.Array.isArray(object?.compliancePolicies)
-        ? object.compliancePolicies.map((e: any) => tlsParameters_CompliancePolicyFromJSON(e))
-        : globalThis.Array.isArray(object?.compliance_policies)
-        ? object.compliance_policies.map((e: any) => tlsParameters_CompliancePolicyFromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: TlsParameters): unknown {
     const obj: any = {};
     if (message.tlsMinimumProtocolVersion !== 0) {
@@ -1021,22 +912,6 @@ export const PrivateKeyProvider: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PrivateKeyProvider {
-    return {
-      providerName: isSet(object.providerName)
-        ? globalThis.String(object.providerName)
-        : isSet(object.provider_name)
-        ? globalThis.String(object.provider_name)
-        : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-      fallback: isSet(object.fallback) ? globalThis.Boolean(object.fallback) : false,
-    };
   },
 
   toJSON(message: PrivateKeyProvider): unknown {
@@ -1200,43 +1075,6 @@ export const TlsCertificate: MessageFns<TlsCertificate, "envoy.extensions.transp
     }
   },
 
-  fromJSON(object: any): TlsCertificate {
-    return {
-      certificateChain: isSet(object.certificateChain)
-        ? DataSource.fromJSON(object.certificateChain)
-        : isSet(object.certificate_chain)
-        ? DataSource.fromJSON(object.certificate_chain)
-        : undefined,
-      privateKey: isSet(object.privateKey)
-        ? DataSource.fromJSON(object.privateKey)
-        : isSet(object.private_key)
-        ? DataSource.fromJSON(object.private_key)
-        : undefined,
-      pkcs12: isSet(object.pkcs12) ? DataSource.fromJSON(object.pkcs12) : undefined,
-      watchedDirectory: isSet(object.watchedDirectory)
-        ? WatchedDirectory.fromJSON(object.watchedDirectory)
-        : isSet(object.watched_directory)
-        ? WatchedDirectory.fromJSON(object.watched_directory)
-        : undefined,
-      privateKeyProvider: isSet(object.privateKeyProvider)
-        ? PrivateKeyProvider.fromJSON(object.privateKeyProvider)
-        : isSet(object.private_key_provider)
-        ? PrivateKeyProvider.fromJSON(object.private_key_provider)
-        : undefined,
-      password: isSet(object.password) ? DataSource.fromJSON(object.password) : undefined,
-      ocspStaple: isSet(object.ocspStaple)
-        ? DataSource.fromJSON(object.ocspStaple)
-        : isSet(object.ocsp_staple)
-        ? DataSource.fromJSON(object.ocsp_staple)
-        : undefined,
-      signedCertificateTimestamp: globalThis.Array.isArray(object?.signedCertificateTimestamp)
-        ? object.signedCertificateTimestamp.map((e: any) => DataSource.fromJSON(e))
-        : globalThis.Array.isArray(object?.signed_certificate_timestamp)
-        ? object.signed_certificate_timestamp.map((e: any) => DataSource.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: TlsCertificate): unknown {
     const obj: any = {};
     if (message.certificateChain !== undefined) {
@@ -1347,10 +1185,6 @@ export const TlsSessionTicketKeys: MessageFns<
     }
   },
 
-  fromJSON(object: any): TlsSessionTicketKeys {
-    return { keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => DataSource.fromJSON(e)) : [] };
-  },
-
   toJSON(message: TlsSessionTicketKeys): unknown {
     const obj: any = {};
     if (message.keys?.length) {
@@ -1428,21 +1262,6 @@ export const CertificateProviderPluginInstance: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CertificateProviderPluginInstance {
-    return {
-      instanceName: isSet(object.instanceName)
-        ? globalThis.String(object.instanceName)
-        : isSet(object.instance_name)
-        ? globalThis.String(object.instance_name)
-        : "",
-      certificateName: isSet(object.certificateName)
-        ? globalThis.String(object.certificateName)
-        : isSet(object.certificate_name)
-        ? globalThis.String(object.certificate_name)
-        : "",
-    };
   },
 
   toJSON(message: CertificateProviderPluginInstance): unknown {
@@ -1537,18 +1356,6 @@ export const SubjectAltNameMatcher: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): SubjectAltNameMatcher {
-    return {
-      sanType: isSet(object.sanType)
-        ? subjectAltNameMatcher_SanTypeFromJSON(object.sanType)
-        : isSet(object.san_type)
-        ? subjectAltNameMatcher_SanTypeFromJSON(object.san_type)
-        : 0,
-      matcher: isSet(object.matcher) ? StringMatcher.fromJSON(object.matcher) : undefined,
-      oid: isSet(object.oid) ? globalThis.String(object.oid) : "",
-    };
   },
 
   toJSON(message: SubjectAltNameMatcher): unknown {
@@ -1799,82 +1606,6 @@ export const CertificateValidationContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): CertificateValidationContext {
-    return {
-      trustedCa: isSet(object.trustedCa)
-        ? DataSource.fromJSON(object.trustedCa)
-        : isSet(object.trusted_ca)
-        ? DataSource.fromJSON(object.trusted_ca)
-        : undefined,
-      caCertificateProviderInstance: isSet(object.caCertificateProviderInstance)
-        ? CertificateProviderPluginInstance.fromJSON(object.caCertificateProviderInstance)
-        : isSet(object.ca_certificate_provider_instance)
-        ? CertificateProviderPluginInstance.fromJSON(object.ca_certificate_provider_instance)
-        : undefined,
-      systemRootCerts: isSet(object.systemRootCerts)
-        ? CertificateValidationContext_SystemRootCerts.fromJSON(object.systemRootCerts)
-        : isSet(object.system_root_certs)
-        ? CertificateValidationContext_SystemRootCerts.fromJSON(object.system_root_certs)
-        : undefined,
-      watchedDirectory: isSet(object.watchedDirectory)
-        ? WatchedDirectory.fromJSON(object.watchedDirectory)
-        : isSet(object.watched_directory)
-        ? WatchedDirectory.fromJSON(object.watched_directory)
-        : undefined,
-      verifyCertificateSpki: globalThis.Array.isArray(object?.verifyCertificateSpki)
-        ? object.verifyCertificateSpki.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.verify_certificate_spki)
-        ? object.verify_certificate_spki.map((e: any) => globalThis.String(e))
-        : [],
-      verifyCertificateHash: globalThis.Array.isArray(object?.verifyCertificateHash)
-        ? object.verifyCertificateHash.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.verify_certificate_hash)
-        ? object.verify_certificate_hash.map((e: any) => globalThis.String(e))
-        : [],
-      matchTypedSubjectAltNames: globalThis.Array.isArray(object?.matchTypedSubjectAltNames)
-        ? object.matchTypedSubjectAltNames.map((e: any) => SubjectAltNameMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.match_typed_subject_alt_names)
-        ? object.match_typed_subject_alt_names.map((e: any) => SubjectAltNameMatcher.fromJSON(e))
-        : [],
-      matchSubjectAltNames: globalThis.Array.isArray(object?.matchSubjectAltNames)
-        ? object.matchSubjectAltNames.map((e: any) => StringMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.match_subject_alt_names)
-        ? object.match_subject_alt_names.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-      requireSignedCertificateTimestamp: isSet(object.requireSignedCertificateTimestamp)
-        ? Boolean(object.requireSignedCertificateTimestamp)
-        : isSet(object.require_signed_certificate_timestamp)
-        ? Boolean(object.require_signed_certificate_timestamp)
-        : undefined,
-      crl: isSet(object.crl) ? DataSource.fromJSON(object.crl) : undefined,
-      allowExpiredCertificate: isSet(object.allowExpiredCertificate)
-        ? globalThis.Boolean(object.allowExpiredCertificate)
-        : isSet(object.allow_expired_certificate)
-        ? globalThis.Boolean(object.allow_expired_certificate)
-        : false,
-      trustChainVerification: isSet(object.trustChainVerification)
-        ? certificateValidationContext_TrustChainVerificationFromJSON(object.trustChainVerification)
-        : isSet(object.trust_chain_verification)
-        ? certificateValidationContext_TrustChainVerificationFromJSON(object.trust_chain_verification)
-        : 0,
-      customValidatorConfig: isSet(object.customValidatorConfig)
-        ? TypedExtensionConfig.fromJSON(object.customValidatorConfig)
-        : isSet(object.custom_validator_config)
-        ? TypedExtensionConfig.fromJSON(object.custom_validator_config)
-        : undefined,
-      onlyVerifyLeafCertCrl: isSet(object.onlyVerifyLeafCertCrl)
-        ? globalThis.Boolean(object.onlyVerifyLeafCertCrl)
-        : isSet(object.only_verify_leaf_cert_crl)
-        ? globalThis.Boolean(object.only_verify_leaf_cert_crl)
-        : false,
-      maxVerifyDepth: isSet(object.maxVerifyDepth)
-        ? Number(object.maxVerifyDepth)
-        : isSet(object.max_verify_depth)
-        ? Number(object.max_verify_depth)
-        : undefined,
-    };
-  },
-
   toJSON(message: CertificateValidationContext): unknown {
     const obj: any = {};
     if (message.trustedCa !== undefined) {
@@ -2005,10 +1736,6 @@ export const CertificateValidationContext_SystemRootCerts: MessageFns<
     }
   },
 
-  fromJSON(_: any): CertificateValidationContext_SystemRootCerts {
-    return {};
-  },
-
   toJSON(_: CertificateValidationContext_SystemRootCerts): unknown {
     const obj: any = {};
     return obj;
@@ -2035,15 +1762,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

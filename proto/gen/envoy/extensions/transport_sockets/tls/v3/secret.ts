@@ -111,26 +111,6 @@ export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transpor
     }
   },
 
-  fromJSON(object: any): GenericSecret {
-    return {
-      secret: isSet(object.secret) ? DataSource.fromJSON(object.secret) : undefined,
-      secrets: isObject(object.secrets)
-        ? (globalThis.Object.entries(object.secrets) as [string, any][]).reduce(
-          (acc: { [key: string]: DataSource }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: DataSource.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
-  },
-
   toJSON(message: GenericSecret): unknown {
     const obj: any = {};
     if (message.secret !== undefined) {
@@ -230,13 +210,6 @@ export const GenericSecret_SecretsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): GenericSecret_SecretsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? DataSource.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: GenericSecret_SecretsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -318,17 +291,6 @@ export const SdsSecretConfig: MessageFns<SdsSecretConfig, "envoy.extensions.tran
       } finally {
         (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
       }
-    },
-
-    fromJSON(object: any): SdsSecretConfig {
-      return {
-        name: isSet(object.name) ? globalThis.String(object.name) : "",
-        sdsConfig: isSet(object.sdsConfig)
-          ? ConfigSource.fromJSON(object.sdsConfig)
-          : isSet(object.sds_config)
-          ? ConfigSource.fromJSON(object.sds_config)
-          : undefined,
-      };
     },
 
     toJSON(message: SdsSecretConfig): unknown {
@@ -452,32 +414,6 @@ export const Secret: MessageFns<Secret, "envoy.extensions.transport_sockets.tls.
     }
   },
 
-  fromJSON(object: any): Secret {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      tlsCertificate: isSet(object.tlsCertificate)
-        ? TlsCertificate.fromJSON(object.tlsCertificate)
-        : isSet(object.tls_certificate)
-        ? TlsCertificate.fromJSON(object.tls_certificate)
-        : undefined,
-      sessionTicketKeys: isSet(object.sessionTicketKeys)
-        ? TlsSessionTicketKeys.fromJSON(object.sessionTicketKeys)
-        : isSet(object.session_ticket_keys)
-        ? TlsSessionTicketKeys.fromJSON(object.session_ticket_keys)
-        : undefined,
-      validationContext: isSet(object.validationContext)
-        ? CertificateValidationContext.fromJSON(object.validationContext)
-        : isSet(object.validation_context)
-        ? CertificateValidationContext.fromJSON(object.validation_context)
-        : undefined,
-      genericSecret: isSet(object.genericSecret)
-        ? GenericSecret.fromJSON(object.genericSecret)
-        : isSet(object.generic_secret)
-        ? GenericSecret.fromJSON(object.generic_secret)
-        : undefined,
-    };
-  },
-
   toJSON(message: Secret): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -528,19 +464,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

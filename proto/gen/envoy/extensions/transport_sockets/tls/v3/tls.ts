@@ -185,24 +185,6 @@ export enum DownstreamTlsContext_OcspStaplePolicy {
   MUST_STAPLE = 2,
 }
 
-export function downstreamTlsContext_OcspStaplePolicyFromJSON(object: any): DownstreamTlsContext_OcspStaplePolicy {
-  switch (object) {
-    case 0:
-    case "LENIENT_STAPLING":
-      return DownstreamTlsContext_OcspStaplePolicy.LENIENT_STAPLING;
-    case 1:
-    case "STRICT_STAPLING":
-      return DownstreamTlsContext_OcspStaplePolicy.STRICT_STAPLING;
-    case 2:
-    case "MUST_STAPLE":
-      return DownstreamTlsContext_OcspStaplePolicy.MUST_STAPLE;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum DownstreamTlsContext_OcspStaplePolicy",
-      );
-  }
-}
-
 export function downstreamTlsContext_OcspStaplePolicyToJSON(object: DownstreamTlsContext_OcspStaplePolicy): string {
   switch (object) {
     case DownstreamTlsContext_OcspStaplePolicy.LENIENT_STAPLING:
@@ -573,42 +555,6 @@ export const UpstreamTlsContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): UpstreamTlsContext {
-    return {
-      commonTlsContext: isSet(object.commonTlsContext)
-        ? CommonTlsContext.fromJSON(object.commonTlsContext)
-        : isSet(object.common_tls_context)
-        ? CommonTlsContext.fromJSON(object.common_tls_context)
-        : undefined,
-      sni: isSet(object.sni) ? globalThis.String(object.sni) : "",
-      autoHostSni: isSet(object.autoHostSni)
-        ? globalThis.Boolean(object.autoHostSni)
-        : isSet(object.auto_host_sni)
-        ? globalThis.Boolean(object.auto_host_sni)
-        : false,
-      autoSniSanValidation: isSet(object.autoSniSanValidation)
-        ? globalThis.Boolean(object.autoSniSanValidation)
-        : isSet(object.auto_sni_san_validation)
-        ? globalThis.Boolean(object.auto_sni_san_validation)
-        : false,
-      allowRenegotiation: isSet(object.allowRenegotiation)
-        ? globalThis.Boolean(object.allowRenegotiation)
-        : isSet(object.allow_renegotiation)
-        ? globalThis.Boolean(object.allow_renegotiation)
-        : false,
-      maxSessionKeys: isSet(object.maxSessionKeys)
-        ? Number(object.maxSessionKeys)
-        : isSet(object.max_session_keys)
-        ? Number(object.max_session_keys)
-        : undefined,
-      enforceRsaKeyUsage: isSet(object.enforceRsaKeyUsage)
-        ? Boolean(object.enforceRsaKeyUsage)
-        : isSet(object.enforce_rsa_key_usage)
-        ? Boolean(object.enforce_rsa_key_usage)
-        : undefined,
-    };
-  },
-
   toJSON(message: UpstreamTlsContext): unknown {
     const obj: any = {};
     if (message.commonTlsContext !== undefined) {
@@ -825,66 +771,6 @@ export const DownstreamTlsContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): DownstreamTlsContext {
-    return {
-      commonTlsContext: isSet(object.commonTlsContext)
-        ? CommonTlsContext.fromJSON(object.commonTlsContext)
-        : isSet(object.common_tls_context)
-        ? CommonTlsContext.fromJSON(object.common_tls_context)
-        : undefined,
-      requireClientCertificate: isSet(object.requireClientCertificate)
-        ? Boolean(object.requireClientCertificate)
-        : isSet(object.require_client_certificate)
-        ? Boolean(object.require_client_certificate)
-        : undefined,
-      requireSni: isSet(object.requireSni)
-        ? Boolean(object.requireSni)
-        : isSet(object.require_sni)
-        ? Boolean(object.require_sni)
-        : undefined,
-      sessionTicketKeys: isSet(object.sessionTicketKeys)
-        ? TlsSessionTicketKeys.fromJSON(object.sessionTicketKeys)
-        : isSet(object.session_ticket_keys)
-        ? TlsSessionTicketKeys.fromJSON(object.session_ticket_keys)
-        : undefined,
-      sessionTicketKeysSdsSecretConfig: isSet(object.sessionTicketKeysSdsSecretConfig)
-        ? SdsSecretConfig.fromJSON(object.sessionTicketKeysSdsSecretConfig)
-        : isSet(object.session_ticket_keys_sds_secret_config)
-        ? SdsSecretConfig.fromJSON(object.session_ticket_keys_sds_secret_config)
-        : undefined,
-      disableStatelessSessionResumption: isSet(object.disableStatelessSessionResumption)
-        ? globalThis.Boolean(object.disableStatelessSessionResumption)
-        : isSet(object.disable_stateless_session_resumption)
-        ? globalThis.Boolean(object.disable_stateless_session_resumption)
-        : undefined,
-      disableStatefulSessionResumption: isSet(object.disableStatefulSessionResumption)
-        ? globalThis.Boolean(object.disableStatefulSessionResumption)
-        : isSet(object.disable_stateful_session_resumption)
-        ? globalThis.Boolean(object.disable_stateful_session_resumption)
-        : false,
-      sessionTimeout: isSet(object.sessionTimeout)
-        ? Duration.fromJSON(object.sessionTimeout)
-        : isSet(object.session_timeout)
-        ? Duration.fromJSON(object.session_timeout)
-        : undefined,
-      ocspStaplePolicy: isSet(object.ocspStaplePolicy)
-        ? downstreamTlsContext_OcspStaplePolicyFromJSON(object.ocspStaplePolicy)
-        : isSet(object.ocsp_staple_policy)
-        ? downstreamTlsContext_OcspStaplePolicyFromJSON(object.ocsp_staple_policy)
-        : 0,
-      fullScanCertsOnSniMismatch: isSet(object.fullScanCertsOnSniMismatch)
-        ? Boolean(object.fullScanCertsOnSniMismatch)
-        : isSet(object.full_scan_certs_on_sni_mismatch)
-        ? Boolean(object.full_scan_certs_on_sni_mismatch)
-        : undefined,
-      preferClientCiphers: isSet(object.preferClientCiphers)
-        ? globalThis.Boolean(object.preferClientCiphers)
-        : isSet(object.prefer_client_ciphers)
-        ? globalThis.Boolean(object.prefer_client_ciphers)
-        : false,
-    };
-  },
-
   toJSON(message: DownstreamTlsContext): unknown {
     const obj: any = {};
     if (message.commonTlsContext !== undefined) {
@@ -1019,22 +905,6 @@ export const TlsKeyLog: MessageFns<TlsKeyLog, "envoy.extensions.transport_socket
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TlsKeyLog {
-    return {
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      localAddressRange: globalThis.Array.isArray(object?.localAddressRange)
-        ? object.localAddressRange.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.local_address_range)
-        ? object.local_address_range.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-      remoteAddressRange: globalThis.Array.isArray(object?.remoteAddressRange)
-        ? object.remoteAddressRange.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.remote_address_range)
-        ? object.remote_address_range.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: TlsKeyLog): unknown {
@@ -1312,86 +1182,6 @@ export const CommonTlsContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): CommonTlsContext {
-    return {
-      tlsParams: isSet(object.tlsParams)
-        ? TlsParameters.fromJSON(object.tlsParams)
-        : isSet(object.tls_params)
-        ? TlsParameters.fromJSON(object.tls_params)
-        : undefined,
-      tlsCertificates: globalThis.Array.isArray(object?.tlsCertificates)
-        ? object.tlsCertificates.map((e: any) => TlsCertificate.fromJSON(e))
-        : globalThis.Array.isArray(object?.tls_certificates)
-        ? object.tls_certificates.map((e: any) => TlsCertificate.fromJSON(e))
-        : [],
-      tlsCertificateSdsSecretConfigs: globalThis.Array.isArray(object?.tlsCertificateSdsSecretConfigs)
-        ? object.tlsCertificateSdsSecretConfigs.map((e: any) => SdsSecretConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.tls_certificate_sds_secret_configs)
-        ? object.tls_certificate_sds_secret_configs.map((e: any) => SdsSecretConfig.fromJSON(e))
-        : [],
-      tlsCertificateProviderInstance: isSet(object.tlsCertificateProviderInstance)
-        ? CertificateProviderPluginInstance.fromJSON(object.tlsCertificateProviderInstance)
-        : isSet(object.tls_certificate_provider_instance)
-        ? CertificateProviderPluginInstance.fromJSON(object.tls_certificate_provider_instance)
-        : undefined,
-      customTlsCertificateSelector: isSet(object.customTlsCertificateSelector)
-        ? TypedExtensionConfig.fromJSON(object.customTlsCertificateSelector)
-        : isSet(object.custom_tls_certificate_selector)
-        ? TypedExtensionConfig.fromJSON(object.custom_tls_certificate_selector)
-        : undefined,
-      tlsCertificateCertificateProvider: isSet(object.tlsCertificateCertificateProvider)
-        ? CommonTlsContext_CertificateProvider.fromJSON(object.tlsCertificateCertificateProvider)
-        : isSet(object.tls_certificate_certificate_provider)
-        ? CommonTlsContext_CertificateProvider.fromJSON(object.tls_certificate_certificate_provider)
-        : undefined,
-      tlsCertificateCertificateProviderInstance: isSet(object.tlsCertificateCertificateProviderInstance)
-        ? CommonTlsContext_CertificateProviderInstance.fromJSON(object.tlsCertificateCertificateProviderInstance)
-        : isSet(object.tls_certificate_certificate_provider_instance)
-        ? CommonTlsContext_CertificateProviderInstance.fromJSON(object.tls_certificate_certificate_provider_instance)
-        : undefined,
-      validationContext: isSet(object.validationContext)
-        ? CertificateValidationContext.fromJSON(object.validationContext)
-        : isSet(object.validation_context)
-        ? CertificateValidationContext.fromJSON(object.validation_context)
-        : undefined,
-      validationContextSdsSecretConfig: isSet(object.validationContextSdsSecretConfig)
-        ? SdsSecretConfig.fromJSON(object.validationContextSdsSecretConfig)
-        : isSet(object.validation_context_sds_secret_config)
-        ? SdsSecretConfig.fromJSON(object.validation_context_sds_secret_config)
-        : undefined,
-      combinedValidationContext: isSet(object.combinedValidationContext)
-        ? CommonTlsContext_CombinedCertificateValidationContext.fromJSON(object.combinedValidationContext)
-        : isSet(object.combined_validation_context)
-        ? CommonTlsContext_CombinedCertificateValidationContext.fromJSON(object.combined_validation_context)
-        : undefined,
-      validationContextCertificateProvider: isSet(object.validationContextCertificateProvider)
-        ? CommonTlsContext_CertificateProvider.fromJSON(object.validationContextCertificateProvider)
-        : isSet(object.validation_context_certificate_provider)
-        ? CommonTlsContext_CertificateProvider.fromJSON(object.validation_context_certificate_provider)
-        : undefined,
-      validationContextCertificateProviderInstance: isSet(object.validationContextCertificateProviderInstance)
-        ? CommonTlsContext_CertificateProviderInstance.fromJSON(object.validationContextCertificateProviderInstance)
-        : isSet(object.validation_context_certificate_provider_instance)
-        ? CommonTlsContext_CertificateProviderInstance.fromJSON(object.validation_context_certificate_provider_instance)
-        : undefined,
-      alpnProtocols: globalThis.Array.isArray(object?.alpnProtocols)
-        ? object.alpnProtocols.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.alpn_protocols)
-        ? object.alpn_protocols.map((e: any) => globalThis.String(e))
-        : [],
-      customHandshaker: isSet(object.customHandshaker)
-        ? TypedExtensionConfig.fromJSON(object.customHandshaker)
-        : isSet(object.custom_handshaker)
-        ? TypedExtensionConfig.fromJSON(object.custom_handshaker)
-        : undefined,
-      keyLog: isSet(object.keyLog)
-        ? TlsKeyLog.fromJSON(object.keyLog)
-        : isSet(object.key_log)
-        ? TlsKeyLog.fromJSON(object.key_log)
-        : undefined,
-    };
-  },
-
   toJSON(message: CommonTlsContext): unknown {
     const obj: any = {};
     if (message.tlsParams !== undefined) {
@@ -1575,17 +1365,6 @@ export const CommonTlsContext_CertificateProvider: MessageFns<
     }
   },
 
-  fromJSON(object: any): CommonTlsContext_CertificateProvider {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? TypedExtensionConfig.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? TypedExtensionConfig.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: CommonTlsContext_CertificateProvider): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1672,21 +1451,6 @@ export const CommonTlsContext_CertificateProviderInstance: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CommonTlsContext_CertificateProviderInstance {
-    return {
-      instanceName: isSet(object.instanceName)
-        ? globalThis.String(object.instanceName)
-        : isSet(object.instance_name)
-        ? globalThis.String(object.instance_name)
-        : "",
-      certificateName: isSet(object.certificateName)
-        ? globalThis.String(object.certificateName)
-        : isSet(object.certificate_name)
-        ? globalThis.String(object.certificate_name)
-        : "",
-    };
   },
 
   toJSON(message: CommonTlsContext_CertificateProviderInstance): unknown {
@@ -1818,31 +1582,6 @@ export const CommonTlsContext_CombinedCertificateValidationContext: MessageFns<
     }
   },
 
-  fromJSON(object: any): CommonTlsContext_CombinedCertificateValidationContext {
-    return {
-      defaultValidationContext: isSet(object.defaultValidationContext)
-        ? CertificateValidationContext.fromJSON(object.defaultValidationContext)
-        : isSet(object.default_validation_context)
-        ? CertificateValidationContext.fromJSON(object.default_validation_context)
-        : undefined,
-      validationContextSdsSecretConfig: isSet(object.validationContextSdsSecretConfig)
-        ? SdsSecretConfig.fromJSON(object.validationContextSdsSecretConfig)
-        : isSet(object.validation_context_sds_secret_config)
-        ? SdsSecretConfig.fromJSON(object.validation_context_sds_secret_config)
-        : undefined,
-      validationContextCertificateProvider: isSet(object.validationContextCertificateProvider)
-        ? CommonTlsContext_CertificateProvider.fromJSON(object.validationContextCertificateProvider)
-        : isSet(object.validation_context_certificate_provider)
-        ? CommonTlsContext_CertificateProvider.fromJSON(object.validation_context_certificate_provider)
-        : undefined,
-      validationContextCertificateProviderInstance: isSet(object.validationContextCertificateProviderInstance)
-        ? CommonTlsContext_CertificateProviderInstance.fromJSON(object.validationContextCertificateProviderInstance)
-        : isSet(object.validation_context_certificate_provider_instance)
-        ? CommonTlsContext_CertificateProviderInstance.fromJSON(object.validation_context_certificate_provider_instance)
-        : undefined,
-    };
-  },
-
   toJSON(message: CommonTlsContext_CombinedCertificateValidationContext): unknown {
     const obj: any = {};
     if (message.defaultValidationContext !== undefined) {
@@ -1903,15 +1642,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -425,66 +425,6 @@ export const HttpProtocolOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpProtocolOptions {
-    return {
-      commonHttpProtocolOptions: isSet(object.commonHttpProtocolOptions)
-        ? HttpProtocolOptions1.fromJSON(object.commonHttpProtocolOptions)
-        : isSet(object.common_http_protocol_options)
-        ? HttpProtocolOptions1.fromJSON(object.common_http_protocol_options)
-        : undefined,
-      upstreamHttpProtocolOptions: isSet(object.upstreamHttpProtocolOptions)
-        ? UpstreamHttpProtocolOptions.fromJSON(object.upstreamHttpProtocolOptions)
-        : isSet(object.upstream_http_protocol_options)
-        ? UpstreamHttpProtocolOptions.fromJSON(object.upstream_http_protocol_options)
-        : undefined,
-      explicitHttpConfig: isSet(object.explicitHttpConfig)
-        ? HttpProtocolOptions_ExplicitHttpConfig.fromJSON(object.explicitHttpConfig)
-        : isSet(object.explicit_http_config)
-        ? HttpProtocolOptions_ExplicitHttpConfig.fromJSON(object.explicit_http_config)
-        : undefined,
-      useDownstreamProtocolConfig: isSet(object.useDownstreamProtocolConfig)
-        ? HttpProtocolOptions_UseDownstreamHttpConfig.fromJSON(object.useDownstreamProtocolConfig)
-        : isSet(object.use_downstream_protocol_config)
-        ? HttpProtocolOptions_UseDownstreamHttpConfig.fromJSON(object.use_downstream_protocol_config)
-        : undefined,
-      autoConfig: isSet(object.autoConfig)
-        ? HttpProtocolOptions_AutoHttpConfig.fromJSON(object.autoConfig)
-        : isSet(object.auto_config)
-        ? HttpProtocolOptions_AutoHttpConfig.fromJSON(object.auto_config)
-        : undefined,
-      httpFilters: globalThis.Array.isArray(object?.httpFilters)
-        ? object.httpFilters.map((e: any) => HttpFilter.fromJSON(e))
-        : globalThis.Array.isArray(object?.http_filters)
-        ? object.http_filters.map((e: any) => HttpFilter.fromJSON(e))
-        : [],
-      headerValidationConfig: isSet(object.headerValidationConfig)
-        ? TypedExtensionConfig.fromJSON(object.headerValidationConfig)
-        : isSet(object.header_validation_config)
-        ? TypedExtensionConfig.fromJSON(object.header_validation_config)
-        : undefined,
-      outlierDetection: isSet(object.outlierDetection)
-        ? HttpProtocolOptions_OutlierDetection.fromJSON(object.outlierDetection)
-        : isSet(object.outlier_detection)
-        ? HttpProtocolOptions_OutlierDetection.fromJSON(object.outlier_detection)
-        : undefined,
-      requestMirrorPolicies: globalThis.Array.isArray(object?.requestMirrorPolicies)
-        ? object.requestMirrorPolicies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_mirror_policies)
-        ? object.request_mirror_policies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
-        : [],
-      hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
-        ? object.hashPolicy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.hash_policy)
-        ? object.hash_policy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
-        : [],
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpProtocolOptions): unknown {
     const obj: any = {};
     if (message.commonHttpProtocolOptions !== undefined) {
@@ -638,26 +578,6 @@ export const HttpProtocolOptions_ExplicitHttpConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpProtocolOptions_ExplicitHttpConfig {
-    return {
-      httpProtocolOptions: isSet(object.httpProtocolOptions)
-        ? Http1ProtocolOptions.fromJSON(object.httpProtocolOptions)
-        : isSet(object.http_protocol_options)
-        ? Http1ProtocolOptions.fromJSON(object.http_protocol_options)
-        : undefined,
-      http2ProtocolOptions: isSet(object.http2ProtocolOptions)
-        ? Http2ProtocolOptions.fromJSON(object.http2ProtocolOptions)
-        : isSet(object.http2_protocol_options)
-        ? Http2ProtocolOptions.fromJSON(object.http2_protocol_options)
-        : undefined,
-      http3ProtocolOptions: isSet(object.http3ProtocolOptions)
-        ? Http3ProtocolOptions.fromJSON(object.http3ProtocolOptions)
-        : isSet(object.http3_protocol_options)
-        ? Http3ProtocolOptions.fromJSON(object.http3_protocol_options)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpProtocolOptions_ExplicitHttpConfig): unknown {
     const obj: any = {};
     if (message.httpProtocolOptions !== undefined) {
@@ -763,26 +683,6 @@ export const HttpProtocolOptions_UseDownstreamHttpConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpProtocolOptions_UseDownstreamHttpConfig {
-    return {
-      httpProtocolOptions: isSet(object.httpProtocolOptions)
-        ? Http1ProtocolOptions.fromJSON(object.httpProtocolOptions)
-        : isSet(object.http_protocol_options)
-        ? Http1ProtocolOptions.fromJSON(object.http_protocol_options)
-        : undefined,
-      http2ProtocolOptions: isSet(object.http2ProtocolOptions)
-        ? Http2ProtocolOptions.fromJSON(object.http2ProtocolOptions)
-        : isSet(object.http2_protocol_options)
-        ? Http2ProtocolOptions.fromJSON(object.http2_protocol_options)
-        : undefined,
-      http3ProtocolOptions: isSet(object.http3ProtocolOptions)
-        ? Http3ProtocolOptions.fromJSON(object.http3ProtocolOptions)
-        : isSet(object.http3_protocol_options)
-        ? Http3ProtocolOptions.fromJSON(object.http3_protocol_options)
-        : undefined,
-    };
   },
 
   toJSON(message: HttpProtocolOptions_UseDownstreamHttpConfig): unknown {
@@ -907,31 +807,6 @@ export const HttpProtocolOptions_AutoHttpConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpProtocolOptions_AutoHttpConfig {
-    return {
-      httpProtocolOptions: isSet(object.httpProtocolOptions)
-        ? Http1ProtocolOptions.fromJSON(object.httpProtocolOptions)
-        : isSet(object.http_protocol_options)
-        ? Http1ProtocolOptions.fromJSON(object.http_protocol_options)
-        : undefined,
-      http2ProtocolOptions: isSet(object.http2ProtocolOptions)
-        ? Http2ProtocolOptions.fromJSON(object.http2ProtocolOptions)
-        : isSet(object.http2_protocol_options)
-        ? Http2ProtocolOptions.fromJSON(object.http2_protocol_options)
-        : undefined,
-      http3ProtocolOptions: isSet(object.http3ProtocolOptions)
-        ? Http3ProtocolOptions.fromJSON(object.http3ProtocolOptions)
-        : isSet(object.http3_protocol_options)
-        ? Http3ProtocolOptions.fromJSON(object.http3_protocol_options)
-        : undefined,
-      alternateProtocolsCacheOptions: isSet(object.alternateProtocolsCacheOptions)
-        ? AlternateProtocolsCacheOptions.fromJSON(object.alternateProtocolsCacheOptions)
-        : isSet(object.alternate_protocols_cache_options)
-        ? AlternateProtocolsCacheOptions.fromJSON(object.alternate_protocols_cache_options)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpProtocolOptions_AutoHttpConfig): unknown {
     const obj: any = {};
     if (message.httpProtocolOptions !== undefined) {
@@ -1023,16 +898,6 @@ export const HttpProtocolOptions_OutlierDetection: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpProtocolOptions_OutlierDetection {
-    return {
-      errorMatcher: isSet(object.errorMatcher)
-        ? MatchPredicate.fromJSON(object.errorMatcher)
-        : isSet(object.error_matcher)
-        ? MatchPredicate.fromJSON(object.error_matcher)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpProtocolOptions_OutlierDetection): unknown {
     const obj: any = {};
     if (message.errorMatcher !== undefined) {
@@ -1061,15 +926,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -94,17 +94,6 @@ export const ExpressionFilter: MessageFns<
     }
   },
 
-  fromJSON(object: any): ExpressionFilter {
-    return {
-      expression: isSet(object.expression) ? globalThis.String(object.expression) : "",
-      celConfig: isSet(object.celConfig)
-        ? CelExpressionConfig.fromJSON(object.celConfig)
-        : isSet(object.cel_config)
-        ? CelExpressionConfig.fromJSON(object.cel_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: ExpressionFilter): unknown {
     const obj: any = {};
     if (message.expression !== "") {
@@ -137,15 +126,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

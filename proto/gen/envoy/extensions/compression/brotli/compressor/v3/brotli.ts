@@ -59,25 +59,6 @@ export enum Brotli_EncoderMode {
   FONT = 3,
 }
 
-export function brotli_EncoderModeFromJSON(object: any): Brotli_EncoderMode {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return Brotli_EncoderMode.DEFAULT;
-    case 1:
-    case "GENERIC":
-      return Brotli_EncoderMode.GENERIC;
-    case 2:
-    case "TEXT":
-      return Brotli_EncoderMode.TEXT;
-    case 3:
-    case "FONT":
-      return Brotli_EncoderMode.FONT;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Brotli_EncoderMode");
-  }
-}
-
 export function brotli_EncoderModeToJSON(object: Brotli_EncoderMode): string {
   switch (object) {
     case Brotli_EncoderMode.DEFAULT:
@@ -202,37 +183,6 @@ export const Brotli: MessageFns<Brotli, "envoy.extensions.compression.brotli.com
     }
   },
 
-  fromJSON(object: any): Brotli {
-    return {
-      quality: isSet(object.quality) ? Number(object.quality) : undefined,
-      encoderMode: isSet(object.encoderMode)
-        ? brotli_EncoderModeFromJSON(object.encoderMode)
-        : isSet(object.encoder_mode)
-        ? brotli_EncoderModeFromJSON(object.encoder_mode)
-        : 0,
-      windowBits: isSet(object.windowBits)
-        ? Number(object.windowBits)
-        : isSet(object.window_bits)
-        ? Number(object.window_bits)
-        : undefined,
-      inputBlockBits: isSet(object.inputBlockBits)
-        ? Number(object.inputBlockBits)
-        : isSet(object.input_block_bits)
-        ? Number(object.input_block_bits)
-        : undefined,
-      chunkSize: isSet(object.chunkSize)
-        ? Number(object.chunkSize)
-        : isSet(object.chunk_size)
-        ? Number(object.chunk_size)
-        : undefined,
-      disableLiteralContextModeling: isSet(object.disableLiteralContextModeling)
-        ? globalThis.Boolean(object.disableLiteralContextModeling)
-        : isSet(object.disable_literal_context_modeling)
-        ? globalThis.Boolean(object.disable_literal_context_modeling)
-        : false,
-    };
-  },
-
   toJSON(message: Brotli): unknown {
     const obj: any = {};
     if (message.quality !== undefined) {
@@ -279,15 +229,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

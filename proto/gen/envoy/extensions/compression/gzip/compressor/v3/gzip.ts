@@ -65,28 +65,6 @@ export enum Gzip_CompressionStrategy {
   FIXED = 4,
 }
 
-export function gzip_CompressionStrategyFromJSON(object: any): Gzip_CompressionStrategy {
-  switch (object) {
-    case 0:
-    case "DEFAULT_STRATEGY":
-      return Gzip_CompressionStrategy.DEFAULT_STRATEGY;
-    case 1:
-    case "FILTERED":
-      return Gzip_CompressionStrategy.FILTERED;
-    case 2:
-    case "HUFFMAN_ONLY":
-      return Gzip_CompressionStrategy.HUFFMAN_ONLY;
-    case 3:
-    case "RLE":
-      return Gzip_CompressionStrategy.RLE;
-    case 4:
-    case "FIXED":
-      return Gzip_CompressionStrategy.FIXED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Gzip_CompressionStrategy");
-  }
-}
-
 export function gzip_CompressionStrategyToJSON(object: Gzip_CompressionStrategy): string {
   switch (object) {
     case Gzip_CompressionStrategy.DEFAULT_STRATEGY:
@@ -117,49 +95,6 @@ export enum Gzip_CompressionLevel {
   COMPRESSION_LEVEL_8 = 8,
   COMPRESSION_LEVEL_9 = 9,
   BEST_COMPRESSION = 9,
-}
-
-export function gzip_CompressionLevelFromJSON(object: any): Gzip_CompressionLevel {
-  switch (object) {
-    case 0:
-    case "DEFAULT_COMPRESSION":
-      return Gzip_CompressionLevel.DEFAULT_COMPRESSION;
-    case 1:
-    case "BEST_SPEED":
-      return Gzip_CompressionLevel.BEST_SPEED;
-    case 1:
-    case "COMPRESSION_LEVEL_1":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_1;
-    case 2:
-    case "COMPRESSION_LEVEL_2":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_2;
-    case 3:
-    case "COMPRESSION_LEVEL_3":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_3;
-    case 4:
-    case "COMPRESSION_LEVEL_4":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_4;
-    case 5:
-    case "COMPRESSION_LEVEL_5":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_5;
-    case 6:
-    case "COMPRESSION_LEVEL_6":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_6;
-    case 7:
-    case "COMPRESSION_LEVEL_7":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_7;
-    case 8:
-    case "COMPRESSION_LEVEL_8":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_8;
-    case 9:
-    case "COMPRESSION_LEVEL_9":
-      return Gzip_CompressionLevel.COMPRESSION_LEVEL_9;
-    case 9:
-    case "BEST_COMPRESSION":
-      return Gzip_CompressionLevel.BEST_COMPRESSION;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Gzip_CompressionLevel");
-  }
 }
 
 export function gzip_CompressionLevelToJSON(object: Gzip_CompressionLevel): string {
@@ -290,36 +225,6 @@ export const Gzip: MessageFns<Gzip, "envoy.extensions.compression.gzip.compresso
     }
   },
 
-  fromJSON(object: any): Gzip {
-    return {
-      memoryLevel: isSet(object.memoryLevel)
-        ? Number(object.memoryLevel)
-        : isSet(object.memory_level)
-        ? Number(object.memory_level)
-        : undefined,
-      compressionLevel: isSet(object.compressionLevel)
-        ? gzip_CompressionLevelFromJSON(object.compressionLevel)
-        : isSet(object.compression_level)
-        ? gzip_CompressionLevelFromJSON(object.compression_level)
-        : 0,
-      compressionStrategy: isSet(object.compressionStrategy)
-        ? gzip_CompressionStrategyFromJSON(object.compressionStrategy)
-        : isSet(object.compression_strategy)
-        ? gzip_CompressionStrategyFromJSON(object.compression_strategy)
-        : 0,
-      windowBits: isSet(object.windowBits)
-        ? Number(object.windowBits)
-        : isSet(object.window_bits)
-        ? Number(object.window_bits)
-        : undefined,
-      chunkSize: isSet(object.chunkSize)
-        ? Number(object.chunkSize)
-        : isSet(object.chunk_size)
-        ? Number(object.chunk_size)
-        : undefined,
-    };
-  },
-
   toJSON(message: Gzip): unknown {
     const obj: any = {};
     if (message.memoryLevel !== undefined) {
@@ -362,15 +267,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -60,43 +60,6 @@ export enum Zstd_Strategy {
   BTULTRA2 = 9,
 }
 
-export function zstd_StrategyFromJSON(object: any): Zstd_Strategy {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return Zstd_Strategy.DEFAULT;
-    case 1:
-    case "FAST":
-      return Zstd_Strategy.FAST;
-    case 2:
-    case "DFAST":
-      return Zstd_Strategy.DFAST;
-    case 3:
-    case "GREEDY":
-      return Zstd_Strategy.GREEDY;
-    case 4:
-    case "LAZY":
-      return Zstd_Strategy.LAZY;
-    case 5:
-    case "LAZY2":
-      return Zstd_Strategy.LAZY2;
-    case 6:
-    case "BTLAZY2":
-      return Zstd_Strategy.BTLAZY2;
-    case 7:
-    case "BTOPT":
-      return Zstd_Strategy.BTOPT;
-    case 8:
-    case "BTULTRA":
-      return Zstd_Strategy.BTULTRA;
-    case 9:
-    case "BTULTRA2":
-      return Zstd_Strategy.BTULTRA2;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Zstd_Strategy");
-  }
-}
-
 export function zstd_StrategyToJSON(object: Zstd_Strategy): string {
   switch (object) {
     case Zstd_Strategy.DEFAULT:
@@ -221,28 +184,6 @@ export const Zstd: MessageFns<Zstd, "envoy.extensions.compression.zstd.compresso
     }
   },
 
-  fromJSON(object: any): Zstd {
-    return {
-      compressionLevel: isSet(object.compressionLevel)
-        ? Number(object.compressionLevel)
-        : isSet(object.compression_level)
-        ? Number(object.compression_level)
-        : undefined,
-      enableChecksum: isSet(object.enableChecksum)
-        ? globalThis.Boolean(object.enableChecksum)
-        : isSet(object.enable_checksum)
-        ? globalThis.Boolean(object.enable_checksum)
-        : false,
-      strategy: isSet(object.strategy) ? zstd_StrategyFromJSON(object.strategy) : 0,
-      dictionary: isSet(object.dictionary) ? DataSource.fromJSON(object.dictionary) : undefined,
-      chunkSize: isSet(object.chunkSize)
-        ? Number(object.chunkSize)
-        : isSet(object.chunk_size)
-        ? Number(object.chunk_size)
-        : undefined,
-    };
-  },
-
   toJSON(message: Zstd): unknown {
     const obj: any = {};
     if (message.compressionLevel !== undefined) {
@@ -287,15 +228,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

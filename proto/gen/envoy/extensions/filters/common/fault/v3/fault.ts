@@ -38,16 +38,6 @@ export enum FaultDelay_FaultDelayType {
   FIXED = 0,
 }
 
-export function faultDelay_FaultDelayTypeFromJSON(object: any): FaultDelay_FaultDelayType {
-  switch (object) {
-    case 0:
-    case "FIXED":
-      return FaultDelay_FaultDelayType.FIXED;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FaultDelay_FaultDelayType");
-  }
-}
-
 export function faultDelay_FaultDelayTypeToJSON(object: FaultDelay_FaultDelayType): string {
   switch (object) {
     case FaultDelay_FaultDelayType.FIXED:
@@ -162,22 +152,6 @@ export const FaultDelay: MessageFns<FaultDelay, "envoy.extensions.filters.common
     }
   },
 
-  fromJSON(object: any): FaultDelay {
-    return {
-      fixedDelay: isSet(object.fixedDelay)
-        ? Duration.fromJSON(object.fixedDelay)
-        : isSet(object.fixed_delay)
-        ? Duration.fromJSON(object.fixed_delay)
-        : undefined,
-      headerDelay: isSet(object.headerDelay)
-        ? FaultDelay_HeaderDelay.fromJSON(object.headerDelay)
-        : isSet(object.header_delay)
-        ? FaultDelay_HeaderDelay.fromJSON(object.header_delay)
-        : undefined,
-      percentage: isSet(object.percentage) ? FractionalPercent.fromJSON(object.percentage) : undefined,
-    };
-  },
-
   toJSON(message: FaultDelay): unknown {
     const obj: any = {};
     if (message.fixedDelay !== undefined) {
@@ -247,10 +221,6 @@ export const FaultDelay_HeaderDelay: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): FaultDelay_HeaderDelay {
-    return {};
   },
 
   toJSON(_: FaultDelay_HeaderDelay): unknown {
@@ -336,22 +306,6 @@ export const FaultRateLimit: MessageFns<FaultRateLimit, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): FaultRateLimit {
-    return {
-      fixedLimit: isSet(object.fixedLimit)
-        ? FaultRateLimit_FixedLimit.fromJSON(object.fixedLimit)
-        : isSet(object.fixed_limit)
-        ? FaultRateLimit_FixedLimit.fromJSON(object.fixed_limit)
-        : undefined,
-      headerLimit: isSet(object.headerLimit)
-        ? FaultRateLimit_HeaderLimit.fromJSON(object.headerLimit)
-        : isSet(object.header_limit)
-        ? FaultRateLimit_HeaderLimit.fromJSON(object.header_limit)
-        : undefined,
-      percentage: isSet(object.percentage) ? FractionalPercent.fromJSON(object.percentage) : undefined,
-    };
-  },
-
   toJSON(message: FaultRateLimit): unknown {
     const obj: any = {};
     if (message.fixedLimit !== undefined) {
@@ -434,16 +388,6 @@ export const FaultRateLimit_FixedLimit: MessageFns<
     }
   },
 
-  fromJSON(object: any): FaultRateLimit_FixedLimit {
-    return {
-      limitKbps: isSet(object.limitKbps)
-        ? globalThis.Number(object.limitKbps)
-        : isSet(object.limit_kbps)
-        ? globalThis.Number(object.limit_kbps)
-        : 0,
-    };
-  },
-
   toJSON(message: FaultRateLimit_FixedLimit): unknown {
     const obj: any = {};
     if (message.limitKbps !== 0) {
@@ -501,10 +445,6 @@ export const FaultRateLimit_HeaderLimit: MessageFns<
     }
   },
 
-  fromJSON(_: any): FaultRateLimit_HeaderLimit {
-    return {};
-  },
-
   toJSON(_: FaultRateLimit_HeaderLimit): unknown {
     const obj: any = {};
     return obj;
@@ -538,15 +478,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -238,38 +238,6 @@ export const AdmissionControl: MessageFns<
     }
   },
 
-  fromJSON(object: any): AdmissionControl {
-    return {
-      enabled: isSet(object.enabled) ? RuntimeFeatureFlag.fromJSON(object.enabled) : undefined,
-      successCriteria: isSet(object.successCriteria)
-        ? AdmissionControl_SuccessCriteria.fromJSON(object.successCriteria)
-        : isSet(object.success_criteria)
-        ? AdmissionControl_SuccessCriteria.fromJSON(object.success_criteria)
-        : undefined,
-      samplingWindow: isSet(object.samplingWindow)
-        ? Duration.fromJSON(object.samplingWindow)
-        : isSet(object.sampling_window)
-        ? Duration.fromJSON(object.sampling_window)
-        : undefined,
-      aggression: isSet(object.aggression) ? RuntimeDouble.fromJSON(object.aggression) : undefined,
-      srThreshold: isSet(object.srThreshold)
-        ? RuntimePercent.fromJSON(object.srThreshold)
-        : isSet(object.sr_threshold)
-        ? RuntimePercent.fromJSON(object.sr_threshold)
-        : undefined,
-      rpsThreshold: isSet(object.rpsThreshold)
-        ? RuntimeUInt32.fromJSON(object.rpsThreshold)
-        : isSet(object.rps_threshold)
-        ? RuntimeUInt32.fromJSON(object.rps_threshold)
-        : undefined,
-      maxRejectionProbability: isSet(object.maxRejectionProbability)
-        ? RuntimePercent.fromJSON(object.maxRejectionProbability)
-        : isSet(object.max_rejection_probability)
-        ? RuntimePercent.fromJSON(object.max_rejection_probability)
-        : undefined,
-    };
-  },
-
   toJSON(message: AdmissionControl): unknown {
     const obj: any = {};
     if (message.enabled !== undefined) {
@@ -388,21 +356,6 @@ export const AdmissionControl_SuccessCriteria: MessageFns<
     }
   },
 
-  fromJSON(object: any): AdmissionControl_SuccessCriteria {
-    return {
-      httpCriteria: isSet(object.httpCriteria)
-        ? AdmissionControl_SuccessCriteria_HttpCriteria.fromJSON(object.httpCriteria)
-        : isSet(object.http_criteria)
-        ? AdmissionControl_SuccessCriteria_HttpCriteria.fromJSON(object.http_criteria)
-        : undefined,
-      grpcCriteria: isSet(object.grpcCriteria)
-        ? AdmissionControl_SuccessCriteria_GrpcCriteria.fromJSON(object.grpcCriteria)
-        : isSet(object.grpc_criteria)
-        ? AdmissionControl_SuccessCriteria_GrpcCriteria.fromJSON(object.grpc_criteria)
-        : undefined,
-    };
-  },
-
   toJSON(message: AdmissionControl_SuccessCriteria): unknown {
     const obj: any = {};
     if (message.httpCriteria !== undefined) {
@@ -480,16 +433,6 @@ export const AdmissionControl_SuccessCriteria_HttpCriteria: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AdmissionControl_SuccessCriteria_HttpCriteria {
-    return {
-      httpSuccessStatus: globalThis.Array.isArray(object?.httpSuccessStatus)
-        ? object.httpSuccessStatus.map((e: any) => Int32Range.fromJSON(e))
-        : globalThis.Array.isArray(object?.http_success_status)
-        ? object.http_success_status.map((e: any) => Int32Range.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: AdmissionControl_SuccessCriteria_HttpCriteria): unknown {
@@ -577,16 +520,6 @@ export const AdmissionControl_SuccessCriteria_GrpcCriteria: MessageFns<
     }
   },
 
-  fromJSON(object: any): AdmissionControl_SuccessCriteria_GrpcCriteria {
-    return {
-      grpcSuccessStatus: globalThis.Array.isArray(object?.grpcSuccessStatus)
-        ? object.grpcSuccessStatus.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.grpc_success_status)
-        ? object.grpc_success_status.map((e: any) => globalThis.Number(e))
-        : [],
-    };
-  },
-
   toJSON(message: AdmissionControl_SuccessCriteria_GrpcCriteria): unknown {
     const obj: any = {};
     if (message.grpcSuccessStatus?.length) {
@@ -617,15 +550,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

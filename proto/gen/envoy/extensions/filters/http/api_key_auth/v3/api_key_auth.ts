@@ -188,20 +188,6 @@ export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.a
     }
   },
 
-  fromJSON(object: any): ApiKeyAuth {
-    return {
-      credentials: globalThis.Array.isArray(object?.credentials)
-        ? object.credentials.map((e: any) => Credential.fromJSON(e))
-        : [],
-      keySources: globalThis.Array.isArray(object?.keySources)
-        ? object.keySources.map((e: any) => KeySource.fromJSON(e))
-        : globalThis.Array.isArray(object?.key_sources)
-        ? object.key_sources.map((e: any) => KeySource.fromJSON(e))
-        : [],
-      forwarding: isSet(object.forwarding) ? Forwarding.fromJSON(object.forwarding) : undefined,
-    };
-  },
-
   toJSON(message: ApiKeyAuth): unknown {
     const obj: any = {};
     if (message.credentials?.length) {
@@ -313,25 +299,6 @@ export const ApiKeyAuthPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): ApiKeyAuthPerRoute {
-    return {
-      credentials: globalThis.Array.isArray(object?.credentials)
-        ? object.credentials.map((e: any) => Credential.fromJSON(e))
-        : [],
-      keySources: globalThis.Array.isArray(object?.keySources)
-        ? object.keySources.map((e: any) => KeySource.fromJSON(e))
-        : globalThis.Array.isArray(object?.key_sources)
-        ? object.key_sources.map((e: any) => KeySource.fromJSON(e))
-        : [],
-      allowedClients: globalThis.Array.isArray(object?.allowedClients)
-        ? object.allowedClients.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.allowed_clients)
-        ? object.allowed_clients.map((e: any) => globalThis.String(e))
-        : [],
-      forwarding: isSet(object.forwarding) ? Forwarding.fromJSON(object.forwarding) : undefined,
-    };
-  },
-
   toJSON(message: ApiKeyAuthPerRoute): unknown {
     const obj: any = {};
     if (message.credentials?.length) {
@@ -420,13 +387,6 @@ export const Credential: MessageFns<Credential, "envoy.extensions.filters.http.a
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Credential {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      client: isSet(object.client) ? globalThis.String(object.client) : "",
-    };
   },
 
   toJSON(message: Credential): unknown {
@@ -520,14 +480,6 @@ export const KeySource: MessageFns<KeySource, "envoy.extensions.filters.http.api
     }
   },
 
-  fromJSON(object: any): KeySource {
-    return {
-      header: isSet(object.header) ? globalThis.String(object.header) : "",
-      query: isSet(object.query) ? globalThis.String(object.query) : "",
-      cookie: isSet(object.cookie) ? globalThis.String(object.cookie) : "",
-    };
-  },
-
   toJSON(message: KeySource): unknown {
     const obj: any = {};
     if (message.header !== "") {
@@ -612,17 +564,6 @@ export const Forwarding: MessageFns<Forwarding, "envoy.extensions.filters.http.a
     }
   },
 
-  fromJSON(object: any): Forwarding {
-    return {
-      header: isSet(object.header) ? globalThis.String(object.header) : "",
-      hideCredentials: isSet(object.hideCredentials)
-        ? globalThis.Boolean(object.hideCredentials)
-        : isSet(object.hide_credentials)
-        ? globalThis.Boolean(object.hide_credentials)
-        : false,
-    };
-  },
-
   toJSON(message: Forwarding): unknown {
     const obj: any = {};
     if (message.header !== "") {
@@ -653,15 +594,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -80,25 +80,6 @@ export enum BandwidthLimit_EnableMode {
   REQUEST_AND_RESPONSE = 3,
 }
 
-export function bandwidthLimit_EnableModeFromJSON(object: any): BandwidthLimit_EnableMode {
-  switch (object) {
-    case 0:
-    case "DISABLED":
-      return BandwidthLimit_EnableMode.DISABLED;
-    case 1:
-    case "REQUEST":
-      return BandwidthLimit_EnableMode.REQUEST;
-    case 2:
-    case "RESPONSE":
-      return BandwidthLimit_EnableMode.RESPONSE;
-    case 3:
-    case "REQUEST_AND_RESPONSE":
-      return BandwidthLimit_EnableMode.REQUEST_AND_RESPONSE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum BandwidthLimit_EnableMode");
-  }
-}
-
 export function bandwidthLimit_EnableModeToJSON(object: BandwidthLimit_EnableMode): string {
   switch (object) {
     case BandwidthLimit_EnableMode.DISABLED:
@@ -238,46 +219,6 @@ export const BandwidthLimit: MessageFns<
     }
   },
 
-  fromJSON(object: any): BandwidthLimit {
-    return {
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      enableMode: isSet(object.enableMode)
-        ? bandwidthLimit_EnableModeFromJSON(object.enableMode)
-        : isSet(object.enable_mode)
-        ? bandwidthLimit_EnableModeFromJSON(object.enable_mode)
-        : 0,
-      limitKbps: isSet(object.limitKbps)
-        ? Number(object.limitKbps)
-        : isSet(object.limit_kbps)
-        ? Number(object.limit_kbps)
-        : undefined,
-      fillInterval: isSet(object.fillInterval)
-        ? Duration.fromJSON(object.fillInterval)
-        : isSet(object.fill_interval)
-        ? Duration.fromJSON(object.fill_interval)
-        : undefined,
-      runtimeEnabled: isSet(object.runtimeEnabled)
-        ? RuntimeFeatureFlag.fromJSON(object.runtimeEnabled)
-        : isSet(object.runtime_enabled)
-        ? RuntimeFeatureFlag.fromJSON(object.runtime_enabled)
-        : undefined,
-      enableResponseTrailers: isSet(object.enableResponseTrailers)
-        ? globalThis.Boolean(object.enableResponseTrailers)
-        : isSet(object.enable_response_trailers)
-        ? globalThis.Boolean(object.enable_response_trailers)
-        : false,
-      responseTrailerPrefix: isSet(object.responseTrailerPrefix)
-        ? globalThis.String(object.responseTrailerPrefix)
-        : isSet(object.response_trailer_prefix)
-        ? globalThis.String(object.response_trailer_prefix)
-        : "",
-    };
-  },
-
   toJSON(message: BandwidthLimit): unknown {
     const obj: any = {};
     if (message.statPrefix !== "") {
@@ -332,15 +273,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -122,22 +122,6 @@ export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.bas
     }
   },
 
-  fromJSON(object: any): BasicAuth {
-    return {
-      users: isSet(object.users) ? DataSource.fromJSON(object.users) : undefined,
-      forwardUsernameHeader: isSet(object.forwardUsernameHeader)
-        ? globalThis.String(object.forwardUsernameHeader)
-        : isSet(object.forward_username_header)
-        ? globalThis.String(object.forward_username_header)
-        : "",
-      authenticationHeader: isSet(object.authenticationHeader)
-        ? globalThis.String(object.authenticationHeader)
-        : isSet(object.authentication_header)
-        ? globalThis.String(object.authentication_header)
-        : "",
-    };
-  },
-
   toJSON(message: BasicAuth): unknown {
     const obj: any = {};
     if (message.users !== undefined) {
@@ -216,10 +200,6 @@ export const BasicAuthPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): BasicAuthPerRoute {
-    return { users: isSet(object.users) ? DataSource.fromJSON(object.users) : undefined };
-  },
-
   toJSON(message: BasicAuthPerRoute): unknown {
     const obj: any = {};
     if (message.users !== undefined) {
@@ -248,15 +228,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

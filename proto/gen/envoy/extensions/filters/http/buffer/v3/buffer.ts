@@ -72,16 +72,6 @@ export const Buffer: MessageFns<Buffer, "envoy.extensions.filters.http.buffer.v3
     }
   },
 
-  fromJSON(object: any): Buffer {
-    return {
-      maxRequestBytes: isSet(object.maxRequestBytes)
-        ? Number(object.maxRequestBytes)
-        : isSet(object.max_request_bytes)
-        ? Number(object.max_request_bytes)
-        : undefined,
-    };
-  },
-
   toJSON(message: Buffer): unknown {
     const obj: any = {};
     if (message.maxRequestBytes !== undefined) {
@@ -158,13 +148,6 @@ export const BufferPerRoute: MessageFns<BufferPerRoute, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): BufferPerRoute {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      buffer: isSet(object.buffer) ? Buffer.fromJSON(object.buffer) : undefined,
-    };
-  },
-
   toJSON(message: BufferPerRoute): unknown {
     const obj: any = {};
     if (message.disabled !== undefined) {
@@ -197,15 +180,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -373,56 +373,6 @@ export const Compressor: MessageFns<Compressor, "envoy.extensions.filters.http.c
     }
   },
 
-  fromJSON(object: any): Compressor {
-    return {
-      contentLength: isSet(object.contentLength)
-        ? Number(object.contentLength)
-        : isSet(object.content_length)
-        ? Number(object.content_length)
-        : undefined,
-      contentType: globalThis.Array.isArray(object?.contentType)
-        ? object.contentType.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.content_type)
-        ? object.content_type.map((e: any) => globalThis.String(e))
-        : [],
-      disableOnEtagHeader: isSet(object.disableOnEtagHeader)
-        ? globalThis.Boolean(object.disableOnEtagHeader)
-        : isSet(object.disable_on_etag_header)
-        ? globalThis.Boolean(object.disable_on_etag_header)
-        : false,
-      removeAcceptEncodingHeader: isSet(object.removeAcceptEncodingHeader)
-        ? globalThis.Boolean(object.removeAcceptEncodingHeader)
-        : isSet(object.remove_accept_encoding_header)
-        ? globalThis.Boolean(object.remove_accept_encoding_header)
-        : false,
-      runtimeEnabled: isSet(object.runtimeEnabled)
-        ? RuntimeFeatureFlag.fromJSON(object.runtimeEnabled)
-        : isSet(object.runtime_enabled)
-        ? RuntimeFeatureFlag.fromJSON(object.runtime_enabled)
-        : undefined,
-      compressorLibrary: isSet(object.compressorLibrary)
-        ? TypedExtensionConfig.fromJSON(object.compressorLibrary)
-        : isSet(object.compressor_library)
-        ? TypedExtensionConfig.fromJSON(object.compressor_library)
-        : undefined,
-      requestDirectionConfig: isSet(object.requestDirectionConfig)
-        ? Compressor_RequestDirectionConfig.fromJSON(object.requestDirectionConfig)
-        : isSet(object.request_direction_config)
-        ? Compressor_RequestDirectionConfig.fromJSON(object.request_direction_config)
-        : undefined,
-      responseDirectionConfig: isSet(object.responseDirectionConfig)
-        ? Compressor_ResponseDirectionConfig.fromJSON(object.responseDirectionConfig)
-        : isSet(object.response_direction_config)
-        ? Compressor_ResponseDirectionConfig.fromJSON(object.response_direction_config)
-        : undefined,
-      chooseFirst: isSet(object.chooseFirst)
-        ? globalThis.Boolean(object.chooseFirst)
-        : isSet(object.choose_first)
-        ? globalThis.Boolean(object.choose_first)
-        : false,
-    };
-  },
-
   toJSON(message: Compressor): unknown {
     const obj: any = {};
     if (message.contentLength !== undefined) {
@@ -555,22 +505,6 @@ export const Compressor_CommonDirectionConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Compressor_CommonDirectionConfig {
-    return {
-      enabled: isSet(object.enabled) ? RuntimeFeatureFlag.fromJSON(object.enabled) : undefined,
-      minContentLength: isSet(object.minContentLength)
-        ? Number(object.minContentLength)
-        : isSet(object.min_content_length)
-        ? Number(object.min_content_length)
-        : undefined,
-      contentType: globalThis.Array.isArray(object?.contentType)
-        ? object.contentType.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.content_type)
-        ? object.content_type.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: Compressor_CommonDirectionConfig): unknown {
     const obj: any = {};
     if (message.enabled !== undefined) {
@@ -647,16 +581,6 @@ export const Compressor_RequestDirectionConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): Compressor_RequestDirectionConfig {
-    return {
-      commonConfig: isSet(object.commonConfig)
-        ? Compressor_CommonDirectionConfig.fromJSON(object.commonConfig)
-        : isSet(object.common_config)
-        ? Compressor_CommonDirectionConfig.fromJSON(object.common_config)
-        : undefined,
-    };
   },
 
   toJSON(message: Compressor_RequestDirectionConfig): unknown {
@@ -789,36 +713,6 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Compressor_ResponseDirectionConfig {
-    return {
-      commonConfig: isSet(object.commonConfig)
-        ? Compressor_CommonDirectionConfig.fromJSON(object.commonConfig)
-        : isSet(object.common_config)
-        ? Compressor_CommonDirectionConfig.fromJSON(object.common_config)
-        : undefined,
-      disableOnEtagHeader: isSet(object.disableOnEtagHeader)
-        ? globalThis.Boolean(object.disableOnEtagHeader)
-        : isSet(object.disable_on_etag_header)
-        ? globalThis.Boolean(object.disable_on_etag_header)
-        : false,
-      removeAcceptEncodingHeader: isSet(object.removeAcceptEncodingHeader)
-        ? globalThis.Boolean(object.removeAcceptEncodingHeader)
-        : isSet(object.remove_accept_encoding_header)
-        ? globalThis.Boolean(object.remove_accept_encoding_header)
-        : false,
-      uncompressibleResponseCodes: globalThis.Array.isArray(object?.uncompressibleResponseCodes)
-        ? object.uncompressibleResponseCodes.map((e: any) => globalThis.Number(e))
-        : globalThis.Array.isArray(object?.uncompressible_response_codes)
-        ? object.uncompressible_response_codes.map((e: any) => globalThis.Number(e))
-        : [],
-      statusHeaderEnabled: isSet(object.statusHeaderEnabled)
-        ? globalThis.Boolean(object.statusHeaderEnabled)
-        : isSet(object.status_header_enabled)
-        ? globalThis.Boolean(object.status_header_enabled)
-        : false,
-    };
-  },
-
   toJSON(message: Compressor_ResponseDirectionConfig): unknown {
     const obj: any = {};
     if (message.commonConfig !== undefined) {
@@ -905,16 +799,6 @@ export const ResponseDirectionOverrides: MessageFns<
     }
   },
 
-  fromJSON(object: any): ResponseDirectionOverrides {
-    return {
-      removeAcceptEncodingHeader: isSet(object.removeAcceptEncodingHeader)
-        ? Boolean(object.removeAcceptEncodingHeader)
-        : isSet(object.remove_accept_encoding_header)
-        ? Boolean(object.remove_accept_encoding_header)
-        : undefined,
-    };
-  },
-
   toJSON(message: ResponseDirectionOverrides): unknown {
     const obj: any = {};
     if (message.removeAcceptEncodingHeader !== undefined) {
@@ -992,21 +876,6 @@ export const CompressorOverrides: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CompressorOverrides {
-    return {
-      responseDirectionConfig: isSet(object.responseDirectionConfig)
-        ? ResponseDirectionOverrides.fromJSON(object.responseDirectionConfig)
-        : isSet(object.response_direction_config)
-        ? ResponseDirectionOverrides.fromJSON(object.response_direction_config)
-        : undefined,
-      compressorLibrary: isSet(object.compressorLibrary)
-        ? TypedExtensionConfig.fromJSON(object.compressorLibrary)
-        : isSet(object.compressor_library)
-        ? TypedExtensionConfig.fromJSON(object.compressor_library)
-        : undefined,
-    };
   },
 
   toJSON(message: CompressorOverrides): unknown {
@@ -1097,13 +966,6 @@ export const CompressorPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): CompressorPerRoute {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      overrides: isSet(object.overrides) ? CompressorOverrides.fromJSON(object.overrides) : undefined,
-    };
-  },
-
   toJSON(message: CompressorPerRoute): unknown {
     const obj: any = {};
     if (message.disabled !== undefined) {
@@ -1136,15 +998,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -122,10 +122,6 @@ export const Cors: MessageFns<Cors, "envoy.extensions.filters.http.cors.v3.Cors"
     }
   },
 
-  fromJSON(_: any): Cors {
-    return {};
-  },
-
   toJSON(_: Cors): unknown {
     const obj: any = {};
     return obj;
@@ -297,61 +293,6 @@ export const CorsPolicy: MessageFns<CorsPolicy, "envoy.extensions.filters.http.c
     }
   },
 
-  fromJSON(object: any): CorsPolicy {
-    return {
-      allowOriginStringMatch: globalThis.Array.isArray(object?.allowOriginStringMatch)
-        ? object.allowOriginStringMatch.map((e: any) => StringMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.allow_origin_string_match)
-        ? object.allow_origin_string_match.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-      allowMethods: isSet(object.allowMethods)
-        ? globalThis.String(object.allowMethods)
-        : isSet(object.allow_methods)
-        ? globalThis.String(object.allow_methods)
-        : "",
-      allowHeaders: isSet(object.allowHeaders)
-        ? globalThis.String(object.allowHeaders)
-        : isSet(object.allow_headers)
-        ? globalThis.String(object.allow_headers)
-        : "",
-      exposeHeaders: isSet(object.exposeHeaders)
-        ? globalThis.String(object.exposeHeaders)
-        : isSet(object.expose_headers)
-        ? globalThis.String(object.expose_headers)
-        : "",
-      maxAge: isSet(object.maxAge)
-        ? globalThis.String(object.maxAge)
-        : isSet(object.max_age)
-        ? globalThis.String(object.max_age)
-        : "",
-      allowCredentials: isSet(object.allowCredentials)
-        ? Boolean(object.allowCredentials)
-        : isSet(object.allow_credentials)
-        ? Boolean(object.allow_credentials)
-        : undefined,
-      filterEnabled: isSet(object.filterEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
-        : isSet(object.filter_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
-        : undefined,
-      shadowEnabled: isSet(object.shadowEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.shadowEnabled)
-        : isSet(object.shadow_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.shadow_enabled)
-        : undefined,
-      allowPrivateNetworkAccess: isSet(object.allowPrivateNetworkAccess)
-        ? Boolean(object.allowPrivateNetworkAccess)
-        : isSet(object.allow_private_network_access)
-        ? Boolean(object.allow_private_network_access)
-        : undefined,
-      forwardNotMatchingPreflights: isSet(object.forwardNotMatchingPreflights)
-        ? Boolean(object.forwardNotMatchingPreflights)
-        : isSet(object.forward_not_matching_preflights)
-        ? Boolean(object.forward_not_matching_preflights)
-        : undefined,
-    };
-  },
-
   toJSON(message: CorsPolicy): unknown {
     const obj: any = {};
     if (message.allowOriginStringMatch?.length) {
@@ -418,15 +359,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

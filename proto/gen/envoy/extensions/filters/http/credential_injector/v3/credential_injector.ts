@@ -154,18 +154,6 @@ export const CredentialInjector: MessageFns<
     }
   },
 
-  fromJSON(object: any): CredentialInjector {
-    return {
-      overwrite: isSet(object.overwrite) ? globalThis.Boolean(object.overwrite) : false,
-      allowRequestWithoutCredential: isSet(object.allowRequestWithoutCredential)
-        ? globalThis.Boolean(object.allowRequestWithoutCredential)
-        : isSet(object.allow_request_without_credential)
-        ? globalThis.Boolean(object.allow_request_without_credential)
-        : false,
-      credential: isSet(object.credential) ? TypedExtensionConfig.fromJSON(object.credential) : undefined,
-    };
-  },
-
   toJSON(message: CredentialInjector): unknown {
     const obj: any = {};
     if (message.overwrite !== false) {
@@ -202,15 +190,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

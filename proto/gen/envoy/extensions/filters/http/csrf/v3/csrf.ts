@@ -117,26 +117,6 @@ export const CsrfPolicy: MessageFns<CsrfPolicy, "envoy.extensions.filters.http.c
     }
   },
 
-  fromJSON(object: any): CsrfPolicy {
-    return {
-      filterEnabled: isSet(object.filterEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
-        : isSet(object.filter_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
-        : undefined,
-      shadowEnabled: isSet(object.shadowEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.shadowEnabled)
-        : isSet(object.shadow_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.shadow_enabled)
-        : undefined,
-      additionalOrigins: globalThis.Array.isArray(object?.additionalOrigins)
-        ? object.additionalOrigins.map((e: any) => StringMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.additional_origins)
-        ? object.additional_origins.map((e: any) => StringMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: CsrfPolicy): unknown {
     const obj: any = {};
     if (message.filterEnabled !== undefined) {
@@ -175,15 +155,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -150,16 +150,6 @@ export const CustomResponse: MessageFns<
     }
   },
 
-  fromJSON(object: any): CustomResponse {
-    return {
-      customResponseMatcher: isSet(object.customResponseMatcher)
-        ? Matcher.fromJSON(object.customResponseMatcher)
-        : isSet(object.custom_response_matcher)
-        ? Matcher.fromJSON(object.custom_response_matcher)
-        : undefined,
-    };
-  },
-
   toJSON(message: CustomResponse): unknown {
     const obj: any = {};
     if (message.customResponseMatcher !== undefined) {
@@ -189,15 +179,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -180,31 +180,6 @@ export const FilterConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): FilterConfig {
-    return {
-      dnsCacheConfig: isSet(object.dnsCacheConfig)
-        ? DnsCacheConfig.fromJSON(object.dnsCacheConfig)
-        : isSet(object.dns_cache_config)
-        ? DnsCacheConfig.fromJSON(object.dns_cache_config)
-        : undefined,
-      subClusterConfig: isSet(object.subClusterConfig)
-        ? SubClusterConfig.fromJSON(object.subClusterConfig)
-        : isSet(object.sub_cluster_config)
-        ? SubClusterConfig.fromJSON(object.sub_cluster_config)
-        : undefined,
-      saveUpstreamAddress: isSet(object.saveUpstreamAddress)
-        ? globalThis.Boolean(object.saveUpstreamAddress)
-        : isSet(object.save_upstream_address)
-        ? globalThis.Boolean(object.save_upstream_address)
-        : false,
-      allowDynamicHostFromFilterState: isSet(object.allowDynamicHostFromFilterState)
-        ? globalThis.Boolean(object.allowDynamicHostFromFilterState)
-        : isSet(object.allow_dynamic_host_from_filter_state)
-        ? globalThis.Boolean(object.allow_dynamic_host_from_filter_state)
-        : false,
-    };
-  },
-
   toJSON(message: FilterConfig): unknown {
     const obj: any = {};
     if (message.dnsCacheConfig !== undefined) {
@@ -300,21 +275,6 @@ export const PerRouteConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): PerRouteConfig {
-    return {
-      hostRewriteLiteral: isSet(object.hostRewriteLiteral)
-        ? globalThis.String(object.hostRewriteLiteral)
-        : isSet(object.host_rewrite_literal)
-        ? globalThis.String(object.host_rewrite_literal)
-        : undefined,
-      hostRewriteHeader: isSet(object.hostRewriteHeader)
-        ? globalThis.String(object.hostRewriteHeader)
-        : isSet(object.host_rewrite_header)
-        ? globalThis.String(object.host_rewrite_header)
-        : undefined,
-    };
-  },
-
   toJSON(message: PerRouteConfig): unknown {
     const obj: any = {};
     if (message.hostRewriteLiteral !== undefined) {
@@ -387,16 +347,6 @@ export const SubClusterConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): SubClusterConfig {
-    return {
-      clusterInitTimeout: isSet(object.clusterInitTimeout)
-        ? Duration.fromJSON(object.clusterInitTimeout)
-        : isSet(object.cluster_init_timeout)
-        ? Duration.fromJSON(object.cluster_init_timeout)
-        : undefined,
-    };
-  },
-
   toJSON(message: SubClusterConfig): unknown {
     const obj: any = {};
     if (message.clusterInitTimeout !== undefined) {
@@ -425,15 +375,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -208,31 +208,6 @@ export const DynamicModuleFilter: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicModuleFilter {
-    return {
-      dynamicModuleConfig: isSet(object.dynamicModuleConfig)
-        ? DynamicModuleConfig.fromJSON(object.dynamicModuleConfig)
-        : isSet(object.dynamic_module_config)
-        ? DynamicModuleConfig.fromJSON(object.dynamic_module_config)
-        : undefined,
-      filterName: isSet(object.filterName)
-        ? globalThis.String(object.filterName)
-        : isSet(object.filter_name)
-        ? globalThis.String(object.filter_name)
-        : "",
-      filterConfig: isSet(object.filterConfig)
-        ? Any.fromJSON(object.filterConfig)
-        : isSet(object.filter_config)
-        ? Any.fromJSON(object.filter_config)
-        : undefined,
-      terminalFilter: isSet(object.terminalFilter)
-        ? globalThis.Boolean(object.terminalFilter)
-        : isSet(object.terminal_filter)
-        ? globalThis.Boolean(object.terminal_filter)
-        : false,
-    };
-  },
-
   toJSON(message: DynamicModuleFilter): unknown {
     const obj: any = {};
     if (message.dynamicModuleConfig !== undefined) {
@@ -339,26 +314,6 @@ export const DynamicModuleFilterPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicModuleFilterPerRoute {
-    return {
-      dynamicModuleConfig: isSet(object.dynamicModuleConfig)
-        ? DynamicModuleConfig.fromJSON(object.dynamicModuleConfig)
-        : isSet(object.dynamic_module_config)
-        ? DynamicModuleConfig.fromJSON(object.dynamic_module_config)
-        : undefined,
-      perRouteConfigName: isSet(object.perRouteConfigName)
-        ? globalThis.String(object.perRouteConfigName)
-        : isSet(object.per_route_config_name)
-        ? globalThis.String(object.per_route_config_name)
-        : "",
-      filterConfig: isSet(object.filterConfig)
-        ? Any.fromJSON(object.filterConfig)
-        : isSet(object.filter_config)
-        ? Any.fromJSON(object.filter_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: DynamicModuleFilterPerRoute): unknown {
     const obj: any = {};
     if (message.dynamicModuleConfig !== undefined) {
@@ -397,15 +352,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -15,7 +15,7 @@ import {
   RuntimeFeatureFlag,
   RuntimeFractionalPercent,
 } from "../../../../../config/core/v3/base";
-import { ApiVersion, apiVersionFromJSON, apiVersionToJSON } from "../../../../../config/core/v3/config_source";
+import { ApiVersion, apiVersionToJSON } from "../../../../../config/core/v3/config_source";
 import { GrpcService } from "../../../../../config/core/v3/grpc_service";
 import { HttpUri } from "../../../../../config/core/v3/http_uri";
 import { MetadataMatcher } from "../../../../../type/matcher/v3/metadata";
@@ -1044,161 +1044,6 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
     }
   },
 
-  fromJSON(object: any): ExtAuthz {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      httpService: isSet(object.httpService)
-        ? HttpService.fromJSON(object.httpService)
-        : isSet(object.http_service)
-        ? HttpService.fromJSON(object.http_service)
-        : undefined,
-      transportApiVersion: isSet(object.transportApiVersion)
-        ? apiVersionFromJSON(object.transportApiVersion)
-        : isSet(object.transport_api_version)
-        ? apiVersionFromJSON(object.transport_api_version)
-        : 0,
-      failureModeAllow: isSet(object.failureModeAllow)
-        ? globalThis.Boolean(object.failureModeAllow)
-        : isSet(object.failure_mode_allow)
-        ? globalThis.Boolean(object.failure_mode_allow)
-        : false,
-      failureModeAllowHeaderAdd: isSet(object.failureModeAllowHeaderAdd)
-        ? globalThis.Boolean(object.failureModeAllowHeaderAdd)
-        : isSet(object.failure_mode_allow_header_add)
-        ? globalThis.Boolean(object.failure_mode_allow_header_add)
-        : false,
-      withRequestBody: isSet(object.withRequestBody)
-        ? BufferSettings.fromJSON(object.withRequestBody)
-        : isSet(object.with_request_body)
-        ? BufferSettings.fromJSON(object.with_request_body)
-        : undefined,
-      clearRouteCache: isSet(object.clearRouteCache)
-        ? globalThis.Boolean(object.clearRouteCache)
-        : isSet(object.clear_route_cache)
-        ? globalThis.Boolean(object.clear_route_cache)
-        : false,
-      statusOnError: isSet(object.statusOnError)
-        ? HttpStatus.fromJSON(object.statusOnError)
-        : isSet(object.status_on_error)
-        ? HttpStatus.fromJSON(object.status_on_error)
-        : undefined,
-      validateMutations: isSet(object.validateMutations)
-        ? globalThis.Boolean(object.validateMutations)
-        : isSet(object.validate_mutations)
-        ? globalThis.Boolean(object.validate_mutations)
-        : false,
-      metadataContextNamespaces: globalThis.Array.isArray(object?.metadataContextNamespaces)
-        ? object.metadataContextNamespaces.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.metadata_context_namespaces)
-        ? object.metadata_context_namespaces.map((e: any) => globalThis.String(e))
-        : [],
-      typedMetadataContextNamespaces: globalThis.Array.isArray(object?.typedMetadataContextNamespaces)
-        ? object.typedMetadataContextNamespaces.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.typed_metadata_context_namespaces)
-        ? object.typed_metadata_context_namespaces.map((e: any) => globalThis.String(e))
-        : [],
-      routeMetadataContextNamespaces: globalThis.Array.isArray(object?.routeMetadataContextNamespaces)
-        ? object.routeMetadataContextNamespaces.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.route_metadata_context_namespaces)
-        ? object.route_metadata_context_namespaces.map((e: any) => globalThis.String(e))
-        : [],
-      routeTypedMetadataContextNamespaces: globalThis.Array.isArray(object?.routeTypedMetadataContextNamespaces)
-        ? object.routeTypedMetadataContextNamespaces.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.route_typed_metadata_context_namespaces)
-        ? object.route_typed_metadata_context_namespaces.map((e: any) => globalThis.String(e))
-        : [],
-      filterEnabled: isSet(object.filterEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
-        : isSet(object.filter_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
-        : undefined,
-      filterEnabledMetadata: isSet(object.filterEnabledMetadata)
-        ? MetadataMatcher.fromJSON(object.filterEnabledMetadata)
-        : isSet(object.filter_enabled_metadata)
-        ? MetadataMatcher.fromJSON(object.filter_enabled_metadata)
-        : undefined,
-      denyAtDisable: isSet(object.denyAtDisable)
-        ? RuntimeFeatureFlag.fromJSON(object.denyAtDisable)
-        : isSet(object.deny_at_disable)
-        ? RuntimeFeatureFlag.fromJSON(object.deny_at_disable)
-        : undefined,
-      includePeerCertificate: isSet(object.includePeerCertificate)
-        ? globalThis.Boolean(object.includePeerCertificate)
-        : isSet(object.include_peer_certificate)
-        ? globalThis.Boolean(object.include_peer_certificate)
-        : false,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      bootstrapMetadataLabelsKey: isSet(object.bootstrapMetadataLabelsKey)
-        ? globalThis.String(object.bootstrapMetadataLabelsKey)
-        : isSet(object.bootstrap_metadata_labels_key)
-        ? globalThis.String(object.bootstrap_metadata_labels_key)
-        : "",
-      allowedHeaders: isSet(object.allowedHeaders)
-        ? ListStringMatcher.fromJSON(object.allowedHeaders)
-        : isSet(object.allowed_headers)
-        ? ListStringMatcher.fromJSON(object.allowed_headers)
-        : undefined,
-      disallowedHeaders: isSet(object.disallowedHeaders)
-        ? ListStringMatcher.fromJSON(object.disallowedHeaders)
-        : isSet(object.disallowed_headers)
-        ? ListStringMatcher.fromJSON(object.disallowed_headers)
-        : undefined,
-      includeTlsSession: isSet(object.includeTlsSession)
-        ? globalThis.Boolean(object.includeTlsSession)
-        : isSet(object.include_tls_session)
-        ? globalThis.Boolean(object.include_tls_session)
-        : false,
-      chargeClusterResponseStats: isSet(object.chargeClusterResponseStats)
-        ? Boolean(object.chargeClusterResponseStats)
-        : isSet(object.charge_cluster_response_stats)
-        ? Boolean(object.charge_cluster_response_stats)
-        : undefined,
-      encodeRawHeaders: isSet(object.encodeRawHeaders)
-        ? globalThis.Boolean(object.encodeRawHeaders)
-        : isSet(object.encode_raw_headers)
-        ? globalThis.Boolean(object.encode_raw_headers)
-        : false,
-      decoderHeaderMutationRules: isSet(object.decoderHeaderMutationRules)
-        ? HeaderMutationRules.fromJSON(object.decoderHeaderMutationRules)
-        : isSet(object.decoder_header_mutation_rules)
-        ? HeaderMutationRules.fromJSON(object.decoder_header_mutation_rules)
-        : undefined,
-      enableDynamicMetadataIngestion: isSet(object.enableDynamicMetadataIngestion)
-        ? Boolean(object.enableDynamicMetadataIngestion)
-        : isSet(object.enable_dynamic_metadata_ingestion)
-        ? Boolean(object.enable_dynamic_metadata_ingestion)
-        : undefined,
-      filterMetadata: isObject(object.filterMetadata)
-        ? object.filterMetadata
-        : isObject(object.filter_metadata)
-        ? object.filter_metadata
-        : undefined,
-      emitFilterStateStats: isSet(object.emitFilterStateStats)
-        ? globalThis.Boolean(object.emitFilterStateStats)
-        : isSet(object.emit_filter_state_stats)
-        ? globalThis.Boolean(object.emit_filter_state_stats)
-        : false,
-      maxDeniedResponseBodyBytes: isSet(object.maxDeniedResponseBodyBytes)
-        ? globalThis.Number(object.maxDeniedResponseBodyBytes)
-        : isSet(object.max_denied_response_body_bytes)
-        ? globalThis.Number(object.max_denied_response_body_bytes)
-        : 0,
-      enforceResponseHeaderLimits: isSet(object.enforceResponseHeaderLimits)
-        ? globalThis.Boolean(object.enforceResponseHeaderLimits)
-        : isSet(object.enforce_response_header_limits)
-        ? globalThis.Boolean(object.enforce_response_header_limits)
-        : false,
-    };
-  },
-
   toJSON(message: ExtAuthz): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -1424,26 +1269,6 @@ export const BufferSettings: MessageFns<BufferSettings, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): BufferSettings {
-    return {
-      maxRequestBytes: isSet(object.maxRequestBytes)
-        ? globalThis.Number(object.maxRequestBytes)
-        : isSet(object.max_request_bytes)
-        ? globalThis.Number(object.max_request_bytes)
-        : 0,
-      allowPartialMessage: isSet(object.allowPartialMessage)
-        ? globalThis.Boolean(object.allowPartialMessage)
-        : isSet(object.allow_partial_message)
-        ? globalThis.Boolean(object.allow_partial_message)
-        : false,
-      packAsBytes: isSet(object.packAsBytes)
-        ? globalThis.Boolean(object.packAsBytes)
-        : isSet(object.pack_as_bytes)
-        ? globalThis.Boolean(object.pack_as_bytes)
-        : false,
-    };
-  },
-
   toJSON(message: BufferSettings): unknown {
     const obj: any = {};
     if (message.maxRequestBytes !== 0) {
@@ -1567,36 +1392,6 @@ export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http
     }
   },
 
-  fromJSON(object: any): HttpService {
-    return {
-      serverUri: isSet(object.serverUri)
-        ? HttpUri.fromJSON(object.serverUri)
-        : isSet(object.server_uri)
-        ? HttpUri.fromJSON(object.server_uri)
-        : undefined,
-      pathPrefix: isSet(object.pathPrefix)
-        ? globalThis.String(object.pathPrefix)
-        : isSet(object.path_prefix)
-        ? globalThis.String(object.path_prefix)
-        : "",
-      authorizationRequest: isSet(object.authorizationRequest)
-        ? AuthorizationRequest.fromJSON(object.authorizationRequest)
-        : isSet(object.authorization_request)
-        ? AuthorizationRequest.fromJSON(object.authorization_request)
-        : undefined,
-      authorizationResponse: isSet(object.authorizationResponse)
-        ? AuthorizationResponse.fromJSON(object.authorizationResponse)
-        : isSet(object.authorization_response)
-        ? AuthorizationResponse.fromJSON(object.authorization_response)
-        : undefined,
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpService): unknown {
     const obj: any = {};
     if (message.serverUri !== undefined) {
@@ -1699,21 +1494,6 @@ export const AuthorizationRequest: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): AuthorizationRequest {
-    return {
-      allowedHeaders: isSet(object.allowedHeaders)
-        ? ListStringMatcher.fromJSON(object.allowedHeaders)
-        : isSet(object.allowed_headers)
-        ? ListStringMatcher.fromJSON(object.allowed_headers)
-        : undefined,
-      headersToAdd: globalThis.Array.isArray(object?.headersToAdd)
-        ? object.headersToAdd.map((e: any) => HeaderValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.headers_to_add)
-        ? object.headers_to_add.map((e: any) => HeaderValue.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: AuthorizationRequest): unknown {
@@ -1840,36 +1620,6 @@ export const AuthorizationResponse: MessageFns<
     }
   },
 
-  fromJSON(object: any): AuthorizationResponse {
-    return {
-      allowedUpstreamHeaders: isSet(object.allowedUpstreamHeaders)
-        ? ListStringMatcher.fromJSON(object.allowedUpstreamHeaders)
-        : isSet(object.allowed_upstream_headers)
-        ? ListStringMatcher.fromJSON(object.allowed_upstream_headers)
-        : undefined,
-      allowedUpstreamHeadersToAppend: isSet(object.allowedUpstreamHeadersToAppend)
-        ? ListStringMatcher.fromJSON(object.allowedUpstreamHeadersToAppend)
-        : isSet(object.allowed_upstream_headers_to_append)
-        ? ListStringMatcher.fromJSON(object.allowed_upstream_headers_to_append)
-        : undefined,
-      allowedClientHeaders: isSet(object.allowedClientHeaders)
-        ? ListStringMatcher.fromJSON(object.allowedClientHeaders)
-        : isSet(object.allowed_client_headers)
-        ? ListStringMatcher.fromJSON(object.allowed_client_headers)
-        : undefined,
-      allowedClientHeadersOnSuccess: isSet(object.allowedClientHeadersOnSuccess)
-        ? ListStringMatcher.fromJSON(object.allowedClientHeadersOnSuccess)
-        : isSet(object.allowed_client_headers_on_success)
-        ? ListStringMatcher.fromJSON(object.allowed_client_headers_on_success)
-        : undefined,
-      dynamicMetadataFromHeaders: isSet(object.dynamicMetadataFromHeaders)
-        ? ListStringMatcher.fromJSON(object.dynamicMetadataFromHeaders)
-        : isSet(object.dynamic_metadata_from_headers)
-        ? ListStringMatcher.fromJSON(object.dynamic_metadata_from_headers)
-        : undefined,
-    };
-  },
-
   toJSON(message: AuthorizationResponse): unknown {
     const obj: any = {};
     if (message.allowedUpstreamHeaders !== undefined) {
@@ -1977,17 +1727,6 @@ export const ExtAuthzPerRoute: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ExtAuthzPerRoute {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      checkSettings: isSet(object.checkSettings)
-        ? CheckSettings.fromJSON(object.checkSettings)
-        : isSet(object.check_settings)
-        ? CheckSettings.fromJSON(object.check_settings)
-        : undefined,
-    };
   },
 
   toJSON(message: ExtAuthzPerRoute): unknown {
@@ -2114,58 +1853,6 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
     }
   },
 
-  fromJSON(object: any): CheckSettings {
-    return {
-      contextExtensions: isObject(object.contextExtensions)
-        ? (globalThis.Object.entries(object.contextExtensions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.context_extensions)
-        ? (globalThis.Object.entries(object.context_extensions) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      disableRequestBodyBuffering: isSet(object.disableRequestBodyBuffering)
-        ? globalThis.Boolean(object.disableRequestBodyBuffering)
-        : isSet(object.disable_request_body_buffering)
-        ? globalThis.Boolean(object.disable_request_body_buffering)
-        : false,
-      withRequestBody: isSet(object.withRequestBody)
-        ? BufferSettings.fromJSON(object.withRequestBody)
-        : isSet(object.with_request_body)
-        ? BufferSettings.fromJSON(object.with_request_body)
-        : undefined,
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      httpService: isSet(object.httpService)
-        ? HttpService.fromJSON(object.httpService)
-        : isSet(object.http_service)
-        ? HttpService.fromJSON(object.http_service)
-        : undefined,
-    };
-  },
-
   toJSON(message: CheckSettings): unknown {
     const obj: any = {};
     if (message.contextExtensions) {
@@ -2279,13 +1966,6 @@ export const CheckSettings_ContextExtensionsEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): CheckSettings_ContextExtensionsEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: CheckSettings_ContextExtensionsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -2316,19 +1996,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

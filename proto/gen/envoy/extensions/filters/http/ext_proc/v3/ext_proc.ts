@@ -389,22 +389,6 @@ export enum ExternalProcessor_RouteCacheAction {
   RETAIN = 2,
 }
 
-export function externalProcessor_RouteCacheActionFromJSON(object: any): ExternalProcessor_RouteCacheAction {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return ExternalProcessor_RouteCacheAction.DEFAULT;
-    case 1:
-    case "CLEAR":
-      return ExternalProcessor_RouteCacheAction.CLEAR;
-    case 2:
-    case "RETAIN":
-      return ExternalProcessor_RouteCacheAction.RETAIN;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ExternalProcessor_RouteCacheAction");
-  }
-}
-
 export function externalProcessor_RouteCacheActionToJSON(object: ExternalProcessor_RouteCacheAction): string {
   switch (object) {
     case ExternalProcessor_RouteCacheAction.DEFAULT:
@@ -914,131 +898,6 @@ export const ExternalProcessor: MessageFns<
     }
   },
 
-  fromJSON(object: any): ExternalProcessor {
-    return {
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      httpService: isSet(object.httpService)
-        ? ExtProcHttpService.fromJSON(object.httpService)
-        : isSet(object.http_service)
-        ? ExtProcHttpService.fromJSON(object.http_service)
-        : undefined,
-      failureModeAllow: isSet(object.failureModeAllow)
-        ? globalThis.Boolean(object.failureModeAllow)
-        : isSet(object.failure_mode_allow)
-        ? globalThis.Boolean(object.failure_mode_allow)
-        : false,
-      processingMode: isSet(object.processingMode)
-        ? ProcessingMode.fromJSON(object.processingMode)
-        : isSet(object.processing_mode)
-        ? ProcessingMode.fromJSON(object.processing_mode)
-        : undefined,
-      requestAttributes: globalThis.Array.isArray(object?.requestAttributes)
-        ? object.requestAttributes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_attributes)
-        ? object.request_attributes.map((e: any) => globalThis.String(e))
-        : [],
-      responseAttributes: globalThis.Array.isArray(object?.responseAttributes)
-        ? object.responseAttributes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_attributes)
-        ? object.response_attributes.map((e: any) => globalThis.String(e))
-        : [],
-      messageTimeout: isSet(object.messageTimeout)
-        ? Duration.fromJSON(object.messageTimeout)
-        : isSet(object.message_timeout)
-        ? Duration.fromJSON(object.message_timeout)
-        : undefined,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      mutationRules: isSet(object.mutationRules)
-        ? HeaderMutationRules.fromJSON(object.mutationRules)
-        : isSet(object.mutation_rules)
-        ? HeaderMutationRules.fromJSON(object.mutation_rules)
-        : undefined,
-      maxMessageTimeout: isSet(object.maxMessageTimeout)
-        ? Duration.fromJSON(object.maxMessageTimeout)
-        : isSet(object.max_message_timeout)
-        ? Duration.fromJSON(object.max_message_timeout)
-        : undefined,
-      forwardRules: isSet(object.forwardRules)
-        ? HeaderForwardingRules.fromJSON(object.forwardRules)
-        : isSet(object.forward_rules)
-        ? HeaderForwardingRules.fromJSON(object.forward_rules)
-        : undefined,
-      filterMetadata: isObject(object.filterMetadata)
-        ? object.filterMetadata
-        : isObject(object.filter_metadata)
-        ? object.filter_metadata
-        : undefined,
-      allowModeOverride: isSet(object.allowModeOverride)
-        ? globalThis.Boolean(object.allowModeOverride)
-        : isSet(object.allow_mode_override)
-        ? globalThis.Boolean(object.allow_mode_override)
-        : false,
-      disableImmediateResponse: isSet(object.disableImmediateResponse)
-        ? globalThis.Boolean(object.disableImmediateResponse)
-        : isSet(object.disable_immediate_response)
-        ? globalThis.Boolean(object.disable_immediate_response)
-        : false,
-      metadataOptions: isSet(object.metadataOptions)
-        ? MetadataOptions.fromJSON(object.metadataOptions)
-        : isSet(object.metadata_options)
-        ? MetadataOptions.fromJSON(object.metadata_options)
-        : undefined,
-      observabilityMode: isSet(object.observabilityMode)
-        ? globalThis.Boolean(object.observabilityMode)
-        : isSet(object.observability_mode)
-        ? globalThis.Boolean(object.observability_mode)
-        : false,
-      disableClearRouteCache: isSet(object.disableClearRouteCache)
-        ? globalThis.Boolean(object.disableClearRouteCache)
-        : isSet(object.disable_clear_route_cache)
-        ? globalThis.Boolean(object.disable_clear_route_cache)
-        : false,
-      routeCacheAction: isSet(object.routeCacheAction)
-        ? externalProcessor_RouteCacheActionFromJSON(object.routeCacheAction)
-        : isSet(object.route_cache_action)
-        ? externalProcessor_RouteCacheActionFromJSON(object.route_cache_action)
-        : 0,
-      deferredCloseTimeout: isSet(object.deferredCloseTimeout)
-        ? Duration.fromJSON(object.deferredCloseTimeout)
-        : isSet(object.deferred_close_timeout)
-        ? Duration.fromJSON(object.deferred_close_timeout)
-        : undefined,
-      sendBodyWithoutWaitingForHeaderResponse: isSet(object.sendBodyWithoutWaitingForHeaderResponse)
-        ? globalThis.Boolean(object.sendBodyWithoutWaitingForHeaderResponse)
-        : isSet(object.send_body_without_waiting_for_header_response)
-        ? globalThis.Boolean(object.send_body_without_waiting_for_header_response)
-        : false,
-      allowedOverrideModes: globalThis.Array.isArray(object?.allowedOverrideModes)
-        ? object.allowedOverrideModes.map((e: any) => ProcessingMode.fromJSON(e))
-        : globalThis.Array.isArray(object?.allowed_override_modes)
-        ? object.allowed_override_modes.map((e: any) => ProcessingMode.fromJSON(e))
-        : [],
-      processingRequestModifier: isSet(object.processingRequestModifier)
-        ? TypedExtensionConfig.fromJSON(object.processingRequestModifier)
-        : isSet(object.processing_request_modifier)
-        ? TypedExtensionConfig.fromJSON(object.processing_request_modifier)
-        : undefined,
-      onProcessingResponse: isSet(object.onProcessingResponse)
-        ? TypedExtensionConfig.fromJSON(object.onProcessingResponse)
-        : isSet(object.on_processing_response)
-        ? TypedExtensionConfig.fromJSON(object.on_processing_response)
-        : undefined,
-      statusOnError: isSet(object.statusOnError)
-        ? HttpStatus.fromJSON(object.statusOnError)
-        : isSet(object.status_on_error)
-        ? HttpStatus.fromJSON(object.status_on_error)
-        : undefined,
-    };
-  },
-
   toJSON(message: ExternalProcessor): unknown {
     const obj: any = {};
     if (message.grpcService !== undefined) {
@@ -1224,16 +1083,6 @@ export const ExtProcHttpService: MessageFns<
     }
   },
 
-  fromJSON(object: any): ExtProcHttpService {
-    return {
-      httpService: isSet(object.httpService)
-        ? HttpService.fromJSON(object.httpService)
-        : isSet(object.http_service)
-        ? HttpService.fromJSON(object.http_service)
-        : undefined,
-    };
-  },
-
   toJSON(message: ExtProcHttpService): unknown {
     const obj: any = {};
     if (message.httpService !== undefined) {
@@ -1330,26 +1179,6 @@ export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filt
       } finally {
         (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
       }
-    },
-
-    fromJSON(object: any): MetadataOptions {
-      return {
-        forwardingNamespaces: isSet(object.forwardingNamespaces)
-          ? MetadataOptions_MetadataNamespaces.fromJSON(object.forwardingNamespaces)
-          : isSet(object.forwarding_namespaces)
-          ? MetadataOptions_MetadataNamespaces.fromJSON(object.forwarding_namespaces)
-          : undefined,
-        receivingNamespaces: isSet(object.receivingNamespaces)
-          ? MetadataOptions_MetadataNamespaces.fromJSON(object.receivingNamespaces)
-          : isSet(object.receiving_namespaces)
-          ? MetadataOptions_MetadataNamespaces.fromJSON(object.receiving_namespaces)
-          : undefined,
-        clusterMetadataForwardingNamespaces: isSet(object.clusterMetadataForwardingNamespaces)
-          ? MetadataOptions_MetadataNamespaces.fromJSON(object.clusterMetadataForwardingNamespaces)
-          : isSet(object.cluster_metadata_forwarding_namespaces)
-          ? MetadataOptions_MetadataNamespaces.fromJSON(object.cluster_metadata_forwarding_namespaces)
-          : undefined,
-      };
     },
 
     toJSON(message: MetadataOptions): unknown {
@@ -1449,13 +1278,6 @@ export const MetadataOptions_MetadataNamespaces: MessageFns<
     }
   },
 
-  fromJSON(object: any): MetadataOptions_MetadataNamespaces {
-    return {
-      untyped: globalThis.Array.isArray(object?.untyped) ? object.untyped.map((e: any) => globalThis.String(e)) : [],
-      typed: globalThis.Array.isArray(object?.typed) ? object.typed.map((e: any) => globalThis.String(e)) : [],
-    };
-  },
-
   toJSON(message: MetadataOptions_MetadataNamespaces): unknown {
     const obj: any = {};
     if (message.untyped?.length) {
@@ -1537,21 +1359,6 @@ export const HeaderForwardingRules: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HeaderForwardingRules {
-    return {
-      allowedHeaders: isSet(object.allowedHeaders)
-        ? ListStringMatcher.fromJSON(object.allowedHeaders)
-        : isSet(object.allowed_headers)
-        ? ListStringMatcher.fromJSON(object.allowed_headers)
-        : undefined,
-      disallowedHeaders: isSet(object.disallowedHeaders)
-        ? ListStringMatcher.fromJSON(object.disallowedHeaders)
-        : isSet(object.disallowed_headers)
-        ? ListStringMatcher.fromJSON(object.disallowed_headers)
-        : undefined,
-    };
   },
 
   toJSON(message: HeaderForwardingRules): unknown {
@@ -1637,13 +1444,6 @@ export const ExtProcPerRoute: MessageFns<ExtProcPerRoute, "envoy.extensions.filt
       } finally {
         (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
       }
-    },
-
-    fromJSON(object: any): ExtProcPerRoute {
-      return {
-        disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-        overrides: isSet(object.overrides) ? ExtProcOverrides.fromJSON(object.overrides) : undefined,
-      };
     },
 
     toJSON(message: ExtProcPerRoute): unknown {
@@ -1818,56 +1618,6 @@ export const ExtProcOverrides: MessageFns<
     }
   },
 
-  fromJSON(object: any): ExtProcOverrides {
-    return {
-      processingMode: isSet(object.processingMode)
-        ? ProcessingMode.fromJSON(object.processingMode)
-        : isSet(object.processing_mode)
-        ? ProcessingMode.fromJSON(object.processing_mode)
-        : undefined,
-      asyncMode: isSet(object.asyncMode)
-        ? globalThis.Boolean(object.asyncMode)
-        : isSet(object.async_mode)
-        ? globalThis.Boolean(object.async_mode)
-        : false,
-      requestAttributes: globalThis.Array.isArray(object?.requestAttributes)
-        ? object.requestAttributes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.request_attributes)
-        ? object.request_attributes.map((e: any) => globalThis.String(e))
-        : [],
-      responseAttributes: globalThis.Array.isArray(object?.responseAttributes)
-        ? object.responseAttributes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.response_attributes)
-        ? object.response_attributes.map((e: any) => globalThis.String(e))
-        : [],
-      grpcService: isSet(object.grpcService)
-        ? GrpcService.fromJSON(object.grpcService)
-        : isSet(object.grpc_service)
-        ? GrpcService.fromJSON(object.grpc_service)
-        : undefined,
-      metadataOptions: isSet(object.metadataOptions)
-        ? MetadataOptions.fromJSON(object.metadataOptions)
-        : isSet(object.metadata_options)
-        ? MetadataOptions.fromJSON(object.metadata_options)
-        : undefined,
-      grpcInitialMetadata: globalThis.Array.isArray(object?.grpcInitialMetadata)
-        ? object.grpcInitialMetadata.map((e: any) => HeaderValue.fromJSON(e))
-        : globalThis.Array.isArray(object?.grpc_initial_metadata)
-        ? object.grpc_initial_metadata.map((e: any) => HeaderValue.fromJSON(e))
-        : [],
-      failureModeAllow: isSet(object.failureModeAllow)
-        ? Boolean(object.failureModeAllow)
-        : isSet(object.failure_mode_allow)
-        ? Boolean(object.failure_mode_allow)
-        : undefined,
-      processingRequestModifier: isSet(object.processingRequestModifier)
-        ? TypedExtensionConfig.fromJSON(object.processingRequestModifier)
-        : isSet(object.processing_request_modifier)
-        ? TypedExtensionConfig.fromJSON(object.processing_request_modifier)
-        : undefined,
-    };
-  },
-
   toJSON(message: ExtProcOverrides): unknown {
     const obj: any = {};
     if (message.processingMode !== undefined) {
@@ -1935,19 +1685,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

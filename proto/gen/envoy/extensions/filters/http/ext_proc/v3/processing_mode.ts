@@ -51,22 +51,6 @@ export enum ProcessingMode_HeaderSendMode {
   SKIP = 2,
 }
 
-export function processingMode_HeaderSendModeFromJSON(object: any): ProcessingMode_HeaderSendMode {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return ProcessingMode_HeaderSendMode.DEFAULT;
-    case 1:
-    case "SEND":
-      return ProcessingMode_HeaderSendMode.SEND;
-    case 2:
-    case "SKIP":
-      return ProcessingMode_HeaderSendMode.SKIP;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProcessingMode_HeaderSendMode");
-  }
-}
-
 export function processingMode_HeaderSendModeToJSON(object: ProcessingMode_HeaderSendMode): string {
   switch (object) {
     case ProcessingMode_HeaderSendMode.DEFAULT:
@@ -138,31 +122,6 @@ export enum ProcessingMode_BodySendMode {
    * they arrive.
    */
   GRPC = 5,
-}
-
-export function processingMode_BodySendModeFromJSON(object: any): ProcessingMode_BodySendMode {
-  switch (object) {
-    case 0:
-    case "NONE":
-      return ProcessingMode_BodySendMode.NONE;
-    case 1:
-    case "STREAMED":
-      return ProcessingMode_BodySendMode.STREAMED;
-    case 2:
-    case "BUFFERED":
-      return ProcessingMode_BodySendMode.BUFFERED;
-    case 3:
-    case "BUFFERED_PARTIAL":
-      return ProcessingMode_BodySendMode.BUFFERED_PARTIAL;
-    case 4:
-    case "FULL_DUPLEX_STREAMED":
-      return ProcessingMode_BodySendMode.FULL_DUPLEX_STREAMED;
-    case 5:
-    case "GRPC":
-      return ProcessingMode_BodySendMode.GRPC;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProcessingMode_BodySendMode");
-  }
 }
 
 export function processingMode_BodySendModeToJSON(object: ProcessingMode_BodySendMode): string {
@@ -293,41 +252,6 @@ export const ProcessingMode: MessageFns<ProcessingMode, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): ProcessingMode {
-    return {
-      requestHeaderMode: isSet(object.requestHeaderMode)
-        ? processingMode_HeaderSendModeFromJSON(object.requestHeaderMode)
-        : isSet(object.request_header_mode)
-        ? processingMode_HeaderSendModeFromJSON(object.request_header_mode)
-        : 0,
-      responseHeaderMode: isSet(object.responseHeaderMode)
-        ? processingMode_HeaderSendModeFromJSON(object.responseHeaderMode)
-        : isSet(object.response_header_mode)
-        ? processingMode_HeaderSendModeFromJSON(object.response_header_mode)
-        : 0,
-      requestBodyMode: isSet(object.requestBodyMode)
-        ? processingMode_BodySendModeFromJSON(object.requestBodyMode)
-        : isSet(object.request_body_mode)
-        ? processingMode_BodySendModeFromJSON(object.request_body_mode)
-        : 0,
-      responseBodyMode: isSet(object.responseBodyMode)
-        ? processingMode_BodySendModeFromJSON(object.responseBodyMode)
-        : isSet(object.response_body_mode)
-        ? processingMode_BodySendModeFromJSON(object.response_body_mode)
-        : 0,
-      requestTrailerMode: isSet(object.requestTrailerMode)
-        ? processingMode_HeaderSendModeFromJSON(object.requestTrailerMode)
-        : isSet(object.request_trailer_mode)
-        ? processingMode_HeaderSendModeFromJSON(object.request_trailer_mode)
-        : 0,
-      responseTrailerMode: isSet(object.responseTrailerMode)
-        ? processingMode_HeaderSendModeFromJSON(object.responseTrailerMode)
-        : isSet(object.response_trailer_mode)
-        ? processingMode_HeaderSendModeFromJSON(object.response_trailer_mode)
-        : 0,
-    };
-  },
-
   toJSON(message: ProcessingMode): unknown {
     const obj: any = {};
     if (message.requestHeaderMode !== 0) {
@@ -374,15 +298,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -245,27 +245,6 @@ export const FaultAbort: MessageFns<FaultAbort, "envoy.extensions.filters.http.f
     }
   },
 
-  fromJSON(object: any): FaultAbort {
-    return {
-      httpStatus: isSet(object.httpStatus)
-        ? globalThis.Number(object.httpStatus)
-        : isSet(object.http_status)
-        ? globalThis.Number(object.http_status)
-        : undefined,
-      grpcStatus: isSet(object.grpcStatus)
-        ? globalThis.Number(object.grpcStatus)
-        : isSet(object.grpc_status)
-        ? globalThis.Number(object.grpc_status)
-        : undefined,
-      headerAbort: isSet(object.headerAbort)
-        ? FaultAbort_HeaderAbort.fromJSON(object.headerAbort)
-        : isSet(object.header_abort)
-        ? FaultAbort_HeaderAbort.fromJSON(object.header_abort)
-        : undefined,
-      percentage: isSet(object.percentage) ? FractionalPercent.fromJSON(object.percentage) : undefined,
-    };
-  },
-
   toJSON(message: FaultAbort): unknown {
     const obj: any = {};
     if (message.httpStatus !== undefined) {
@@ -337,10 +316,6 @@ export const FaultAbort_HeaderAbort: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): FaultAbort_HeaderAbort {
-    return {};
   },
 
   toJSON(_: FaultAbort_HeaderAbort): unknown {
@@ -586,81 +561,6 @@ export const HTTPFault: MessageFns<HTTPFault, "envoy.extensions.filters.http.fau
     }
   },
 
-  fromJSON(object: any): HTTPFault {
-    return {
-      delay: isSet(object.delay) ? FaultDelay.fromJSON(object.delay) : undefined,
-      abort: isSet(object.abort) ? FaultAbort.fromJSON(object.abort) : undefined,
-      upstreamCluster: isSet(object.upstreamCluster)
-        ? globalThis.String(object.upstreamCluster)
-        : isSet(object.upstream_cluster)
-        ? globalThis.String(object.upstream_cluster)
-        : "",
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-      downstreamNodes: globalThis.Array.isArray(object?.downstreamNodes)
-        ? object.downstreamNodes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.downstream_nodes)
-        ? object.downstream_nodes.map((e: any) => globalThis.String(e))
-        : [],
-      maxActiveFaults: isSet(object.maxActiveFaults)
-        ? Number(object.maxActiveFaults)
-        : isSet(object.max_active_faults)
-        ? Number(object.max_active_faults)
-        : undefined,
-      responseRateLimit: isSet(object.responseRateLimit)
-        ? FaultRateLimit.fromJSON(object.responseRateLimit)
-        : isSet(object.response_rate_limit)
-        ? FaultRateLimit.fromJSON(object.response_rate_limit)
-        : undefined,
-      delayPercentRuntime: isSet(object.delayPercentRuntime)
-        ? globalThis.String(object.delayPercentRuntime)
-        : isSet(object.delay_percent_runtime)
-        ? globalThis.String(object.delay_percent_runtime)
-        : "",
-      abortPercentRuntime: isSet(object.abortPercentRuntime)
-        ? globalThis.String(object.abortPercentRuntime)
-        : isSet(object.abort_percent_runtime)
-        ? globalThis.String(object.abort_percent_runtime)
-        : "",
-      delayDurationRuntime: isSet(object.delayDurationRuntime)
-        ? globalThis.String(object.delayDurationRuntime)
-        : isSet(object.delay_duration_runtime)
-        ? globalThis.String(object.delay_duration_runtime)
-        : "",
-      abortHttpStatusRuntime: isSet(object.abortHttpStatusRuntime)
-        ? globalThis.String(object.abortHttpStatusRuntime)
-        : isSet(object.abort_http_status_runtime)
-        ? globalThis.String(object.abort_http_status_runtime)
-        : "",
-      maxActiveFaultsRuntime: isSet(object.maxActiveFaultsRuntime)
-        ? globalThis.String(object.maxActiveFaultsRuntime)
-        : isSet(object.max_active_faults_runtime)
-        ? globalThis.String(object.max_active_faults_runtime)
-        : "",
-      responseRateLimitPercentRuntime: isSet(object.responseRateLimitPercentRuntime)
-        ? globalThis.String(object.responseRateLimitPercentRuntime)
-        : isSet(object.response_rate_limit_percent_runtime)
-        ? globalThis.String(object.response_rate_limit_percent_runtime)
-        : "",
-      abortGrpcStatusRuntime: isSet(object.abortGrpcStatusRuntime)
-        ? globalThis.String(object.abortGrpcStatusRuntime)
-        : isSet(object.abort_grpc_status_runtime)
-        ? globalThis.String(object.abort_grpc_status_runtime)
-        : "",
-      disableDownstreamClusterStats: isSet(object.disableDownstreamClusterStats)
-        ? globalThis.Boolean(object.disableDownstreamClusterStats)
-        : isSet(object.disable_downstream_cluster_stats)
-        ? globalThis.Boolean(object.disable_downstream_cluster_stats)
-        : false,
-      filterMetadata: isObject(object.filterMetadata)
-        ? object.filterMetadata
-        : isObject(object.filter_metadata)
-        ? object.filter_metadata
-        : undefined,
-    };
-  },
-
   toJSON(message: HTTPFault): unknown {
     const obj: any = {};
     if (message.delay !== undefined) {
@@ -753,19 +653,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

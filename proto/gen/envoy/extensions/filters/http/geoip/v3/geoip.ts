@@ -139,22 +139,6 @@ export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Ge
     }
   },
 
-  fromJSON(object: any): Geoip {
-    return {
-      xffConfig: isSet(object.xffConfig)
-        ? Geoip_XffConfig.fromJSON(object.xffConfig)
-        : isSet(object.xff_config)
-        ? Geoip_XffConfig.fromJSON(object.xff_config)
-        : undefined,
-      customHeaderConfig: isSet(object.customHeaderConfig)
-        ? Geoip_CustomHeaderConfig.fromJSON(object.customHeaderConfig)
-        : isSet(object.custom_header_config)
-        ? Geoip_CustomHeaderConfig.fromJSON(object.custom_header_config)
-        : undefined,
-      provider: isSet(object.provider) ? TypedExtensionConfig.fromJSON(object.provider) : undefined,
-    };
-  },
-
   toJSON(message: Geoip): unknown {
     const obj: any = {};
     if (message.xffConfig !== undefined) {
@@ -234,16 +218,6 @@ export const Geoip_XffConfig: MessageFns<Geoip_XffConfig, "envoy.extensions.filt
     }
   },
 
-  fromJSON(object: any): Geoip_XffConfig {
-    return {
-      xffNumTrustedHops: isSet(object.xffNumTrustedHops)
-        ? globalThis.Number(object.xffNumTrustedHops)
-        : isSet(object.xff_num_trusted_hops)
-        ? globalThis.Number(object.xff_num_trusted_hops)
-        : 0,
-    };
-  },
-
   toJSON(message: Geoip_XffConfig): unknown {
     const obj: any = {};
     if (message.xffNumTrustedHops !== 0) {
@@ -312,16 +286,6 @@ export const Geoip_CustomHeaderConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): Geoip_CustomHeaderConfig {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-    };
-  },
-
   toJSON(message: Geoip_CustomHeaderConfig): unknown {
     const obj: any = {};
     if (message.headerName !== "") {
@@ -348,15 +312,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

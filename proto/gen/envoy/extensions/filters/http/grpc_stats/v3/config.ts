@@ -172,36 +172,6 @@ export const FilterConfig: MessageFns<FilterConfig, "envoy.extensions.filters.ht
     }
   },
 
-  fromJSON(object: any): FilterConfig {
-    return {
-      emitFilterState: isSet(object.emitFilterState)
-        ? globalThis.Boolean(object.emitFilterState)
-        : isSet(object.emit_filter_state)
-        ? globalThis.Boolean(object.emit_filter_state)
-        : false,
-      individualMethodStatsAllowlist: isSet(object.individualMethodStatsAllowlist)
-        ? GrpcMethodList.fromJSON(object.individualMethodStatsAllowlist)
-        : isSet(object.individual_method_stats_allowlist)
-        ? GrpcMethodList.fromJSON(object.individual_method_stats_allowlist)
-        : undefined,
-      statsForAllMethods: isSet(object.statsForAllMethods)
-        ? Boolean(object.statsForAllMethods)
-        : isSet(object.stats_for_all_methods)
-        ? Boolean(object.stats_for_all_methods)
-        : undefined,
-      enableUpstreamStats: isSet(object.enableUpstreamStats)
-        ? globalThis.Boolean(object.enableUpstreamStats)
-        : isSet(object.enable_upstream_stats)
-        ? globalThis.Boolean(object.enable_upstream_stats)
-        : false,
-      replaceDotsInGrpcServiceName: isSet(object.replaceDotsInGrpcServiceName)
-        ? globalThis.Boolean(object.replaceDotsInGrpcServiceName)
-        : isSet(object.replace_dots_in_grpc_service_name)
-        ? globalThis.Boolean(object.replace_dots_in_grpc_service_name)
-        : false,
-    };
-  },
-
   toJSON(message: FilterConfig): unknown {
     const obj: any = {};
     if (message.emitFilterState !== false) {
@@ -297,21 +267,6 @@ export const FilterObject: MessageFns<FilterObject, "envoy.extensions.filters.ht
     }
   },
 
-  fromJSON(object: any): FilterObject {
-    return {
-      requestMessageCount: isSet(object.requestMessageCount)
-        ? globalThis.Number(object.requestMessageCount)
-        : isSet(object.request_message_count)
-        ? globalThis.Number(object.request_message_count)
-        : 0,
-      responseMessageCount: isSet(object.responseMessageCount)
-        ? globalThis.Number(object.responseMessageCount)
-        : isSet(object.response_message_count)
-        ? globalThis.Number(object.response_message_count)
-        : 0,
-    };
-  },
-
   toJSON(message: FilterObject): unknown {
     const obj: any = {};
     if (message.requestMessageCount !== 0) {
@@ -353,15 +308,10 @@ function longToNumber(int64: { toString(): string }): number {
   return num;
 }
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -47,10 +47,6 @@ export const GrpcWeb: MessageFns<GrpcWeb, "envoy.extensions.filters.http.grpc_we
     }
   },
 
-  fromJSON(_: any): GrpcWeb {
-    return {};
-  },
-
   toJSON(_: GrpcWeb): unknown {
     const obj: any = {};
     return obj;
@@ -77,7 +73,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

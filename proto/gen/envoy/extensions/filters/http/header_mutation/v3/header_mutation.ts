@@ -147,36 +147,6 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
     }
   },
 
-  fromJSON(object: any): Mutations {
-    return {
-      requestMutations: globalThis.Array.isArray(object?.requestMutations)
-        ? object.requestMutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_mutations)
-        ? object.request_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : [],
-      queryParameterMutations: globalThis.Array.isArray(object?.queryParameterMutations)
-        ? object.queryParameterMutations.map((e: any) => KeyValueMutation.fromJSON(e))
-        : globalThis.Array.isArray(object?.query_parameter_mutations)
-        ? object.query_parameter_mutations.map((e: any) => KeyValueMutation.fromJSON(e))
-        : [],
-      responseMutations: globalThis.Array.isArray(object?.responseMutations)
-        ? object.responseMutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_mutations)
-        ? object.response_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : [],
-      responseTrailersMutations: globalThis.Array.isArray(object?.responseTrailersMutations)
-        ? object.responseTrailersMutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_trailers_mutations)
-        ? object.response_trailers_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : [],
-      requestTrailersMutations: globalThis.Array.isArray(object?.requestTrailersMutations)
-        ? object.requestTrailersMutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_trailers_mutations)
-        ? object.request_trailers_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: Mutations): unknown {
     const obj: any = {};
     if (message.requestMutations?.length) {
@@ -263,10 +233,6 @@ export const HeaderMutationPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): HeaderMutationPerRoute {
-    return { mutations: isSet(object.mutations) ? Mutations.fromJSON(object.mutations) : undefined };
-  },
-
   toJSON(message: HeaderMutationPerRoute): unknown {
     const obj: any = {};
     if (message.mutations !== undefined) {
@@ -348,17 +314,6 @@ export const HeaderMutation: MessageFns<
     }
   },
 
-  fromJSON(object: any): HeaderMutation {
-    return {
-      mutations: isSet(object.mutations) ? Mutations.fromJSON(object.mutations) : undefined,
-      mostSpecificHeaderMutationsWins: isSet(object.mostSpecificHeaderMutationsWins)
-        ? globalThis.Boolean(object.mostSpecificHeaderMutationsWins)
-        : isSet(object.most_specific_header_mutations_wins)
-        ? globalThis.Boolean(object.most_specific_header_mutations_wins)
-        : false,
-    };
-  },
-
   toJSON(message: HeaderMutation): unknown {
     const obj: any = {};
     if (message.mutations !== undefined) {
@@ -391,15 +346,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -132,51 +132,6 @@ export const HealthCheck: MessageFns<HealthCheck, "envoy.extensions.filters.http
     }
   },
 
-  fromJSON(object: any): HealthCheck {
-    return {
-      passThroughMode: isSet(object.passThroughMode)
-        ? Boolean(object.passThroughMode)
-        : isSet(object.pass_through_mode)
-        ? Boolean(object.pass_through_mode)
-        : undefined,
-      cacheTime: isSet(object.cacheTime)
-        ? Duration.fromJSON(object.cacheTime)
-        : isSet(object.cache_time)
-        ? Duration.fromJSON(object.cache_time)
-        : undefined,
-      clusterMinHealthyPercentages: isObject(object.clusterMinHealthyPercentages)
-        ? (globalThis.Object.entries(object.clusterMinHealthyPercentages) as [string, any][]).reduce(
-          (acc: { [key: string]: Percent }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Percent.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.cluster_min_healthy_percentages)
-        ? (globalThis.Object.entries(object.cluster_min_healthy_percentages) as [string, any][]).reduce(
-          (acc: { [key: string]: Percent }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: Percent.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: HealthCheck): unknown {
     const obj: any = {};
     if (message.passThroughMode !== undefined) {
@@ -288,13 +243,6 @@ export const HealthCheck_ClusterMinHealthyPercentagesEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): HealthCheck_ClusterMinHealthyPercentagesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? Percent.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: HealthCheck_ClusterMinHealthyPercentagesEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -331,19 +279,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

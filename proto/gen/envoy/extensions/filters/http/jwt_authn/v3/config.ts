@@ -1200,102 +1200,6 @@ export const JwtProvider: MessageFns<JwtProvider, "envoy.extensions.filters.http
     }
   },
 
-  fromJSON(object: any): JwtProvider {
-    return {
-      issuer: isSet(object.issuer) ? globalThis.String(object.issuer) : "",
-      audiences: globalThis.Array.isArray(object?.audiences)
-        ? object.audiences.map((e: any) => globalThis.String(e))
-        : [],
-      subjects: isSet(object.subjects) ? StringMatcher.fromJSON(object.subjects) : undefined,
-      requireExpiration: isSet(object.requireExpiration)
-        ? globalThis.Boolean(object.requireExpiration)
-        : isSet(object.require_expiration)
-        ? globalThis.Boolean(object.require_expiration)
-        : false,
-      maxLifetime: isSet(object.maxLifetime)
-        ? Duration.fromJSON(object.maxLifetime)
-        : isSet(object.max_lifetime)
-        ? Duration.fromJSON(object.max_lifetime)
-        : undefined,
-      remoteJwks: isSet(object.remoteJwks)
-        ? RemoteJwks.fromJSON(object.remoteJwks)
-        : isSet(object.remote_jwks)
-        ? RemoteJwks.fromJSON(object.remote_jwks)
-        : undefined,
-      localJwks: isSet(object.localJwks)
-        ? DataSource.fromJSON(object.localJwks)
-        : isSet(object.local_jwks)
-        ? DataSource.fromJSON(object.local_jwks)
-        : undefined,
-      forward: isSet(object.forward) ? globalThis.Boolean(object.forward) : false,
-      fromHeaders: globalThis.Array.isArray(object?.fromHeaders)
-        ? object.fromHeaders.map((e: any) => JwtHeader.fromJSON(e))
-        : globalThis.Array.isArray(object?.from_headers)
-        ? object.from_headers.map((e: any) => JwtHeader.fromJSON(e))
-        : [],
-      fromParams: globalThis.Array.isArray(object?.fromParams)
-        ? object.fromParams.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.from_params)
-        ? object.from_params.map((e: any) => globalThis.String(e))
-        : [],
-      fromCookies: globalThis.Array.isArray(object?.fromCookies)
-        ? object.fromCookies.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.from_cookies)
-        ? object.from_cookies.map((e: any) => globalThis.String(e))
-        : [],
-      forwardPayloadHeader: isSet(object.forwardPayloadHeader)
-        ? globalThis.String(object.forwardPayloadHeader)
-        : isSet(object.forward_payload_header)
-        ? globalThis.String(object.forward_payload_header)
-        : "",
-      padForwardPayloadHeader: isSet(object.padForwardPayloadHeader)
-        ? globalThis.Boolean(object.padForwardPayloadHeader)
-        : isSet(object.pad_forward_payload_header)
-        ? globalThis.Boolean(object.pad_forward_payload_header)
-        : false,
-      payloadInMetadata: isSet(object.payloadInMetadata)
-        ? globalThis.String(object.payloadInMetadata)
-        : isSet(object.payload_in_metadata)
-        ? globalThis.String(object.payload_in_metadata)
-        : "",
-      normalizePayloadInMetadata: isSet(object.normalizePayloadInMetadata)
-        ? JwtProvider_NormalizePayload.fromJSON(object.normalizePayloadInMetadata)
-        : isSet(object.normalize_payload_in_metadata)
-        ? JwtProvider_NormalizePayload.fromJSON(object.normalize_payload_in_metadata)
-        : undefined,
-      headerInMetadata: isSet(object.headerInMetadata)
-        ? globalThis.String(object.headerInMetadata)
-        : isSet(object.header_in_metadata)
-        ? globalThis.String(object.header_in_metadata)
-        : "",
-      failedStatusInMetadata: isSet(object.failedStatusInMetadata)
-        ? globalThis.String(object.failedStatusInMetadata)
-        : isSet(object.failed_status_in_metadata)
-        ? globalThis.String(object.failed_status_in_metadata)
-        : "",
-      clockSkewSeconds: isSet(object.clockSkewSeconds)
-        ? globalThis.Number(object.clockSkewSeconds)
-        : isSet(object.clock_skew_seconds)
-        ? globalThis.Number(object.clock_skew_seconds)
-        : 0,
-      jwtCacheConfig: isSet(object.jwtCacheConfig)
-        ? JwtCacheConfig.fromJSON(object.jwtCacheConfig)
-        : isSet(object.jwt_cache_config)
-        ? JwtCacheConfig.fromJSON(object.jwt_cache_config)
-        : undefined,
-      claimToHeaders: globalThis.Array.isArray(object?.claimToHeaders)
-        ? object.claimToHeaders.map((e: any) => JwtClaimToHeader.fromJSON(e))
-        : globalThis.Array.isArray(object?.claim_to_headers)
-        ? object.claim_to_headers.map((e: any) => JwtClaimToHeader.fromJSON(e))
-        : [],
-      clearRouteCache: isSet(object.clearRouteCache)
-        ? globalThis.Boolean(object.clearRouteCache)
-        : isSet(object.clear_route_cache)
-        ? globalThis.Boolean(object.clear_route_cache)
-        : false,
-    };
-  },
-
   toJSON(message: JwtProvider): unknown {
     const obj: any = {};
     if (message.issuer !== "") {
@@ -1457,16 +1361,6 @@ export const JwtProvider_NormalizePayload: MessageFns<
     }
   },
 
-  fromJSON(object: any): JwtProvider_NormalizePayload {
-    return {
-      spaceDelimitedClaims: globalThis.Array.isArray(object?.spaceDelimitedClaims)
-        ? object.spaceDelimitedClaims.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.space_delimited_claims)
-        ? object.space_delimited_claims.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
   toJSON(message: JwtProvider_NormalizePayload): unknown {
     const obj: any = {};
     if (message.spaceDelimitedClaims?.length) {
@@ -1541,21 +1435,6 @@ export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filter
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): JwtCacheConfig {
-    return {
-      jwtCacheSize: isSet(object.jwtCacheSize)
-        ? globalThis.Number(object.jwtCacheSize)
-        : isSet(object.jwt_cache_size)
-        ? globalThis.Number(object.jwt_cache_size)
-        : 0,
-      jwtMaxTokenSize: isSet(object.jwtMaxTokenSize)
-        ? globalThis.Number(object.jwtMaxTokenSize)
-        : isSet(object.jwt_max_token_size)
-        ? globalThis.Number(object.jwt_max_token_size)
-        : 0,
-    };
   },
 
   toJSON(message: JwtCacheConfig): unknown {
@@ -1660,31 +1539,6 @@ export const RemoteJwks: MessageFns<RemoteJwks, "envoy.extensions.filters.http.j
     }
   },
 
-  fromJSON(object: any): RemoteJwks {
-    return {
-      httpUri: isSet(object.httpUri)
-        ? HttpUri.fromJSON(object.httpUri)
-        : isSet(object.http_uri)
-        ? HttpUri.fromJSON(object.http_uri)
-        : undefined,
-      cacheDuration: isSet(object.cacheDuration)
-        ? Duration.fromJSON(object.cacheDuration)
-        : isSet(object.cache_duration)
-        ? Duration.fromJSON(object.cache_duration)
-        : undefined,
-      asyncFetch: isSet(object.asyncFetch)
-        ? JwksAsyncFetch.fromJSON(object.asyncFetch)
-        : isSet(object.async_fetch)
-        ? JwksAsyncFetch.fromJSON(object.async_fetch)
-        : undefined,
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-    };
-  },
-
   toJSON(message: RemoteJwks): unknown {
     const obj: any = {};
     if (message.httpUri !== undefined) {
@@ -1781,21 +1635,6 @@ export const JwksAsyncFetch: MessageFns<JwksAsyncFetch, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): JwksAsyncFetch {
-    return {
-      fastListener: isSet(object.fastListener)
-        ? globalThis.Boolean(object.fastListener)
-        : isSet(object.fast_listener)
-        ? globalThis.Boolean(object.fast_listener)
-        : false,
-      failedRefetchDuration: isSet(object.failedRefetchDuration)
-        ? Duration.fromJSON(object.failedRefetchDuration)
-        : isSet(object.failed_refetch_duration)
-        ? Duration.fromJSON(object.failed_refetch_duration)
-        : undefined,
-    };
-  },
-
   toJSON(message: JwksAsyncFetch): unknown {
     const obj: any = {};
     if (message.fastListener !== false) {
@@ -1879,17 +1718,6 @@ export const JwtHeader: MessageFns<JwtHeader, "envoy.extensions.filters.http.jwt
     }
   },
 
-  fromJSON(object: any): JwtHeader {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      valuePrefix: isSet(object.valuePrefix)
-        ? globalThis.String(object.valuePrefix)
-        : isSet(object.value_prefix)
-        ? globalThis.String(object.value_prefix)
-        : "",
-    };
-  },
-
   toJSON(message: JwtHeader): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -1971,19 +1799,6 @@ export const ProviderWithAudiences: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ProviderWithAudiences {
-    return {
-      providerName: isSet(object.providerName)
-        ? globalThis.String(object.providerName)
-        : isSet(object.provider_name)
-        ? globalThis.String(object.provider_name)
-        : "",
-      audiences: globalThis.Array.isArray(object?.audiences)
-        ? object.audiences.map((e: any) => globalThis.String(e))
-        : [],
-    };
   },
 
   toJSON(message: ProviderWithAudiences): unknown {
@@ -2129,46 +1944,6 @@ export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): JwtRequirement {
-    return {
-      providerName: isSet(object.providerName)
-        ? globalThis.String(object.providerName)
-        : isSet(object.provider_name)
-        ? globalThis.String(object.provider_name)
-        : undefined,
-      providerAndAudiences: isSet(object.providerAndAudiences)
-        ? ProviderWithAudiences.fromJSON(object.providerAndAudiences)
-        : isSet(object.provider_and_audiences)
-        ? ProviderWithAudiences.fromJSON(object.provider_and_audiences)
-        : undefined,
-      requiresAny: isSet(object.requiresAny)
-        ? JwtRequirementOrList.fromJSON(object.requiresAny)
-        : isSet(object.requires_any)
-        ? JwtRequirementOrList.fromJSON(object.requires_any)
-        : undefined,
-      requiresAll: isSet(object.requiresAll)
-        ? JwtRequirementAndList.fromJSON(object.requiresAll)
-        : isSet(object.requires_all)
-        ? JwtRequirementAndList.fromJSON(object.requires_all)
-        : undefined,
-      allowMissingOrFailed: isSet(object.allowMissingOrFailed)
-        ? Empty.fromJSON(object.allowMissingOrFailed)
-        : isSet(object.allow_missing_or_failed)
-        ? Empty.fromJSON(object.allow_missing_or_failed)
-        : undefined,
-      allowMissing: isSet(object.allowMissing)
-        ? Empty.fromJSON(object.allowMissing)
-        : isSet(object.allow_missing)
-        ? Empty.fromJSON(object.allow_missing)
-        : undefined,
-      extractOnlyWithoutValidation: isSet(object.extractOnlyWithoutValidation)
-        ? ExtractOnlyWithoutValidation.fromJSON(object.extractOnlyWithoutValidation)
-        : isSet(object.extract_only_without_validation)
-        ? ExtractOnlyWithoutValidation.fromJSON(object.extract_only_without_validation)
-        : undefined,
-    };
-  },
-
   toJSON(message: JwtRequirement): unknown {
     const obj: any = {};
     if (message.providerName !== undefined) {
@@ -2263,10 +2038,6 @@ export const ExtractOnlyWithoutValidation: MessageFns<
     }
   },
 
-  fromJSON(_: any): ExtractOnlyWithoutValidation {
-    return {};
-  },
-
   toJSON(_: ExtractOnlyWithoutValidation): unknown {
     const obj: any = {};
     return obj;
@@ -2329,14 +2100,6 @@ export const JwtRequirementOrList: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): JwtRequirementOrList {
-    return {
-      requirements: globalThis.Array.isArray(object?.requirements)
-        ? object.requirements.map((e: any) => JwtRequirement.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: JwtRequirementOrList): unknown {
@@ -2405,14 +2168,6 @@ export const JwtRequirementAndList: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): JwtRequirementAndList {
-    return {
-      requirements: globalThis.Array.isArray(object?.requirements)
-        ? object.requirements.map((e: any) => JwtRequirement.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: JwtRequirementAndList): unknown {
@@ -2503,18 +2258,6 @@ export const RequirementRule: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): RequirementRule {
-    return {
-      match: isSet(object.match) ? RouteMatch.fromJSON(object.match) : undefined,
-      requires: isSet(object.requires) ? JwtRequirement.fromJSON(object.requires) : undefined,
-      requirementName: isSet(object.requirementName)
-        ? globalThis.String(object.requirementName)
-        : isSet(object.requirement_name)
-        ? globalThis.String(object.requirement_name)
-        : undefined,
-    };
   },
 
   toJSON(message: RequirementRule): unknown {
@@ -2609,26 +2352,6 @@ export const FilterStateRule: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FilterStateRule {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      requires: isObject(object.requires)
-        ? (globalThis.Object.entries(object.requires) as [string, any][]).reduce(
-          (acc: { [key: string]: JwtRequirement }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: JwtRequirement.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-    };
   },
 
   toJSON(message: FilterStateRule): unknown {
@@ -2726,13 +2449,6 @@ export const FilterStateRule_RequiresEntry: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FilterStateRule_RequiresEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? JwtRequirement.fromJSON(object.value) : undefined,
-    };
   },
 
   toJSON(message: FilterStateRule_RequiresEntry): unknown {
@@ -2889,73 +2605,6 @@ export const JwtAuthentication: MessageFns<
     }
   },
 
-  fromJSON(object: any): JwtAuthentication {
-    return {
-      providers: isObject(object.providers)
-        ? (globalThis.Object.entries(object.providers) as [string, any][]).reduce(
-          (acc: { [key: string]: JwtProvider }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: JwtProvider.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      rules: globalThis.Array.isArray(object?.rules) ? object.rules.map((e: any) => RequirementRule.fromJSON(e)) : [],
-      filterStateRules: isSet(object.filterStateRules)
-        ? FilterStateRule.fromJSON(object.filterStateRules)
-        : isSet(object.filter_state_rules)
-        ? FilterStateRule.fromJSON(object.filter_state_rules)
-        : undefined,
-      bypassCorsPreflight: isSet(object.bypassCorsPreflight)
-        ? globalThis.Boolean(object.bypassCorsPreflight)
-        : isSet(object.bypass_cors_preflight)
-        ? globalThis.Boolean(object.bypass_cors_preflight)
-        : false,
-      requirementMap: isObject(object.requirementMap)
-        ? (globalThis.Object.entries(object.requirementMap) as [string, any][]).reduce(
-          (acc: { [key: string]: JwtRequirement }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: JwtRequirement.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.requirement_map)
-        ? (globalThis.Object.entries(object.requirement_map) as [string, any][]).reduce(
-          (acc: { [key: string]: JwtRequirement }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: JwtRequirement.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      stripFailureResponse: isSet(object.stripFailureResponse)
-        ? globalThis.Boolean(object.stripFailureResponse)
-        : isSet(object.strip_failure_response)
-        ? globalThis.Boolean(object.strip_failure_response)
-        : false,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-    };
-  },
-
   toJSON(message: JwtAuthentication): unknown {
     const obj: any = {};
     if (message.providers) {
@@ -3087,13 +2736,6 @@ export const JwtAuthentication_ProvidersEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): JwtAuthentication_ProvidersEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? JwtProvider.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: JwtAuthentication_ProvidersEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -3179,13 +2821,6 @@ export const JwtAuthentication_RequirementMapEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): JwtAuthentication_RequirementMapEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? JwtRequirement.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: JwtAuthentication_RequirementMapEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -3266,17 +2901,6 @@ export const PerRouteConfig: MessageFns<PerRouteConfig, "envoy.extensions.filter
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): PerRouteConfig {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      requirementName: isSet(object.requirementName)
-        ? globalThis.String(object.requirementName)
-        : isSet(object.requirement_name)
-        ? globalThis.String(object.requirement_name)
-        : undefined,
-    };
   },
 
   toJSON(message: PerRouteConfig): unknown {
@@ -3362,21 +2986,6 @@ export const JwtClaimToHeader: MessageFns<
     }
   },
 
-  fromJSON(object: any): JwtClaimToHeader {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-      claimName: isSet(object.claimName)
-        ? globalThis.String(object.claimName)
-        : isSet(object.claim_name)
-        ? globalThis.String(object.claim_name)
-        : "",
-    };
-  },
-
   toJSON(message: JwtClaimToHeader): unknown {
     const obj: any = {};
     if (message.headerName !== "") {
@@ -3407,19 +3016,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

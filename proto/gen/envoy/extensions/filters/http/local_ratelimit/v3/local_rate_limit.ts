@@ -15,10 +15,8 @@ import {
   LocalClusterRateLimit,
   LocalRateLimitDescriptor,
   VhRateLimitsOptions,
-  vhRateLimitsOptionsFromJSON,
   vhRateLimitsOptionsToJSON,
   XRateLimitHeadersRFCVersion,
-  xRateLimitHeadersRFCVersionFromJSON,
   xRateLimitHeadersRFCVersionToJSON,
 } from "../../../../common/ratelimit/v3/ratelimit";
 
@@ -457,86 +455,6 @@ export const LocalRateLimit: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalRateLimit {
-    return {
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      status: isSet(object.status) ? HttpStatus.fromJSON(object.status) : undefined,
-      tokenBucket: isSet(object.tokenBucket)
-        ? TokenBucket.fromJSON(object.tokenBucket)
-        : isSet(object.token_bucket)
-        ? TokenBucket.fromJSON(object.token_bucket)
-        : undefined,
-      filterEnabled: isSet(object.filterEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
-        : isSet(object.filter_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
-        : undefined,
-      filterEnforced: isSet(object.filterEnforced)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnforced)
-        : isSet(object.filter_enforced)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enforced)
-        : undefined,
-      requestHeadersToAddWhenNotEnforced: globalThis.Array.isArray(object?.requestHeadersToAddWhenNotEnforced)
-        ? object.requestHeadersToAddWhenNotEnforced.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add_when_not_enforced)
-        ? object.request_headers_to_add_when_not_enforced.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      descriptors: globalThis.Array.isArray(object?.descriptors)
-        ? object.descriptors.map((e: any) => LocalRateLimitDescriptor.fromJSON(e))
-        : [],
-      stage: isSet(object.stage) ? globalThis.Number(object.stage) : 0,
-      localRateLimitPerDownstreamConnection: isSet(object.localRateLimitPerDownstreamConnection)
-        ? globalThis.Boolean(object.localRateLimitPerDownstreamConnection)
-        : isSet(object.local_rate_limit_per_downstream_connection)
-        ? globalThis.Boolean(object.local_rate_limit_per_downstream_connection)
-        : false,
-      localClusterRateLimit: isSet(object.localClusterRateLimit)
-        ? LocalClusterRateLimit.fromJSON(object.localClusterRateLimit)
-        : isSet(object.local_cluster_rate_limit)
-        ? LocalClusterRateLimit.fromJSON(object.local_cluster_rate_limit)
-        : undefined,
-      enableXRatelimitHeaders: isSet(object.enableXRatelimitHeaders)
-        ? xRateLimitHeadersRFCVersionFromJSON(object.enableXRatelimitHeaders)
-        : isSet(object.enable_x_ratelimit_headers)
-        ? xRateLimitHeadersRFCVersionFromJSON(object.enable_x_ratelimit_headers)
-        : 0,
-      vhRateLimits: isSet(object.vhRateLimits)
-        ? vhRateLimitsOptionsFromJSON(object.vhRateLimits)
-        : isSet(object.vh_rate_limits)
-        ? vhRateLimitsOptionsFromJSON(object.vh_rate_limits)
-        : 0,
-      alwaysConsumeDefaultTokenBucket: isSet(object.alwaysConsumeDefaultTokenBucket)
-        ? Boolean(object.alwaysConsumeDefaultTokenBucket)
-        : isSet(object.always_consume_default_token_bucket)
-        ? Boolean(object.always_consume_default_token_bucket)
-        : undefined,
-      rateLimitedAsResourceExhausted: isSet(object.rateLimitedAsResourceExhausted)
-        ? globalThis.Boolean(object.rateLimitedAsResourceExhausted)
-        : isSet(object.rate_limited_as_resource_exhausted)
-        ? globalThis.Boolean(object.rate_limited_as_resource_exhausted)
-        : false,
-      rateLimits: globalThis.Array.isArray(object?.rateLimits)
-        ? object.rateLimits.map((e: any) => RateLimit.fromJSON(e))
-        : globalThis.Array.isArray(object?.rate_limits)
-        ? object.rate_limits.map((e: any) => RateLimit.fromJSON(e))
-        : [],
-      maxDynamicDescriptors: isSet(object.maxDynamicDescriptors)
-        ? Number(object.maxDynamicDescriptors)
-        : isSet(object.max_dynamic_descriptors)
-        ? Number(object.max_dynamic_descriptors)
-        : undefined,
-    };
-  },
-
   toJSON(message: LocalRateLimit): unknown {
     const obj: any = {};
     if (message.statPrefix !== "") {
@@ -641,15 +559,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -216,58 +216,6 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
     }
   },
 
-  fromJSON(object: any): Lua {
-    return {
-      inlineCode: isSet(object.inlineCode)
-        ? globalThis.String(object.inlineCode)
-        : isSet(object.inline_code)
-        ? globalThis.String(object.inline_code)
-        : "",
-      sourceCodes: isObject(object.sourceCodes)
-        ? (globalThis.Object.entries(object.sourceCodes) as [string, any][]).reduce(
-          (acc: { [key: string]: DataSource }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: DataSource.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.source_codes)
-        ? (globalThis.Object.entries(object.source_codes) as [string, any][]).reduce(
-          (acc: { [key: string]: DataSource }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: DataSource.fromJSON(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      defaultSourceCode: isSet(object.defaultSourceCode)
-        ? DataSource.fromJSON(object.defaultSourceCode)
-        : isSet(object.default_source_code)
-        ? DataSource.fromJSON(object.default_source_code)
-        : undefined,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      clearRouteCache: isSet(object.clearRouteCache)
-        ? Boolean(object.clearRouteCache)
-        : isSet(object.clear_route_cache)
-        ? Boolean(object.clear_route_cache)
-        : undefined,
-    };
-  },
-
   toJSON(message: Lua): unknown {
     const obj: any = {};
     if (message.inlineCode !== "") {
@@ -379,13 +327,6 @@ export const Lua_SourceCodesEntry: MessageFns<
     }
   },
 
-  fromJSON(object: any): Lua_SourceCodesEntry {
-    return {
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-      value: isSet(object.value) ? DataSource.fromJSON(object.value) : undefined,
-    };
-  },
-
   toJSON(message: Lua_SourceCodesEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
@@ -490,23 +431,6 @@ export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http
     }
   },
 
-  fromJSON(object: any): LuaPerRoute {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      name: isSet(object.name) ? globalThis.String(object.name) : undefined,
-      sourceCode: isSet(object.sourceCode)
-        ? DataSource.fromJSON(object.sourceCode)
-        : isSet(object.source_code)
-        ? DataSource.fromJSON(object.source_code)
-        : undefined,
-      filterContext: isObject(object.filterContext)
-        ? object.filterContext
-        : isObject(object.filter_context)
-        ? object.filter_context
-        : undefined,
-    };
-  },
-
   toJSON(message: LuaPerRoute): unknown {
     const obj: any = {};
     if (message.disabled !== undefined) {
@@ -547,19 +471,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isObject(value: any): boolean {
-  return typeof value === "object" && value !== null;
-}
-
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

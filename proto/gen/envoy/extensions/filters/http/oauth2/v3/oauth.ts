@@ -52,25 +52,6 @@ export enum CookieConfig_SameSite {
   NONE = 3,
 }
 
-export function cookieConfig_SameSiteFromJSON(object: any): CookieConfig_SameSite {
-  switch (object) {
-    case 0:
-    case "DISABLED":
-      return CookieConfig_SameSite.DISABLED;
-    case 1:
-    case "STRICT":
-      return CookieConfig_SameSite.STRICT;
-    case 2:
-    case "LAX":
-      return CookieConfig_SameSite.LAX;
-    case 3:
-    case "NONE":
-      return CookieConfig_SameSite.NONE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CookieConfig_SameSite");
-  }
-}
-
 export function cookieConfig_SameSiteToJSON(object: CookieConfig_SameSite): string {
   switch (object) {
     case CookieConfig_SameSite.DISABLED:
@@ -331,19 +312,6 @@ export enum OAuth2Config_AuthType {
   BASIC_AUTH = 1,
 }
 
-export function oAuth2Config_AuthTypeFromJSON(object: any): OAuth2Config_AuthType {
-  switch (object) {
-    case 0:
-    case "URL_ENCODED_BODY":
-      return OAuth2Config_AuthType.URL_ENCODED_BODY;
-    case 1:
-    case "BASIC_AUTH":
-      return OAuth2Config_AuthType.BASIC_AUTH;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum OAuth2Config_AuthType");
-  }
-}
-
 export function oAuth2Config_AuthTypeToJSON(object: OAuth2Config_AuthType): string {
   switch (object) {
     case OAuth2Config_AuthType.URL_ENCODED_BODY:
@@ -428,18 +396,6 @@ export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.ht
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CookieConfig {
-    return {
-      sameSite: isSet(object.sameSite)
-        ? cookieConfig_SameSiteFromJSON(object.sameSite)
-        : isSet(object.same_site)
-        ? cookieConfig_SameSiteFromJSON(object.same_site)
-        : 0,
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      partitioned: isSet(object.partitioned) ? globalThis.Boolean(object.partitioned) : false,
-    };
   },
 
   toJSON(message: CookieConfig): unknown {
@@ -587,46 +543,6 @@ export const CookieConfigs: MessageFns<CookieConfigs, "envoy.extensions.filters.
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): CookieConfigs {
-    return {
-      bearerTokenCookieConfig: isSet(object.bearerTokenCookieConfig)
-        ? CookieConfig.fromJSON(object.bearerTokenCookieConfig)
-        : isSet(object.bearer_token_cookie_config)
-        ? CookieConfig.fromJSON(object.bearer_token_cookie_config)
-        : undefined,
-      oauthHmacCookieConfig: isSet(object.oauthHmacCookieConfig)
-        ? CookieConfig.fromJSON(object.oauthHmacCookieConfig)
-        : isSet(object.oauth_hmac_cookie_config)
-        ? CookieConfig.fromJSON(object.oauth_hmac_cookie_config)
-        : undefined,
-      oauthExpiresCookieConfig: isSet(object.oauthExpiresCookieConfig)
-        ? CookieConfig.fromJSON(object.oauthExpiresCookieConfig)
-        : isSet(object.oauth_expires_cookie_config)
-        ? CookieConfig.fromJSON(object.oauth_expires_cookie_config)
-        : undefined,
-      idTokenCookieConfig: isSet(object.idTokenCookieConfig)
-        ? CookieConfig.fromJSON(object.idTokenCookieConfig)
-        : isSet(object.id_token_cookie_config)
-        ? CookieConfig.fromJSON(object.id_token_cookie_config)
-        : undefined,
-      refreshTokenCookieConfig: isSet(object.refreshTokenCookieConfig)
-        ? CookieConfig.fromJSON(object.refreshTokenCookieConfig)
-        : isSet(object.refresh_token_cookie_config)
-        ? CookieConfig.fromJSON(object.refresh_token_cookie_config)
-        : undefined,
-      oauthNonceCookieConfig: isSet(object.oauthNonceCookieConfig)
-        ? CookieConfig.fromJSON(object.oauthNonceCookieConfig)
-        : isSet(object.oauth_nonce_cookie_config)
-        ? CookieConfig.fromJSON(object.oauth_nonce_cookie_config)
-        : undefined,
-      codeVerifierCookieConfig: isSet(object.codeVerifierCookieConfig)
-        ? CookieConfig.fromJSON(object.codeVerifierCookieConfig)
-        : isSet(object.code_verifier_cookie_config)
-        ? CookieConfig.fromJSON(object.code_verifier_cookie_config)
-        : undefined,
-    };
   },
 
   toJSON(message: CookieConfigs): unknown {
@@ -783,36 +699,6 @@ export const OAuth2Credentials: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OAuth2Credentials {
-    return {
-      clientId: isSet(object.clientId)
-        ? globalThis.String(object.clientId)
-        : isSet(object.client_id)
-        ? globalThis.String(object.client_id)
-        : "",
-      tokenSecret: isSet(object.tokenSecret)
-        ? SdsSecretConfig.fromJSON(object.tokenSecret)
-        : isSet(object.token_secret)
-        ? SdsSecretConfig.fromJSON(object.token_secret)
-        : undefined,
-      hmacSecret: isSet(object.hmacSecret)
-        ? SdsSecretConfig.fromJSON(object.hmacSecret)
-        : isSet(object.hmac_secret)
-        ? SdsSecretConfig.fromJSON(object.hmac_secret)
-        : undefined,
-      cookieNames: isSet(object.cookieNames)
-        ? OAuth2Credentials_CookieNames.fromJSON(object.cookieNames)
-        : isSet(object.cookie_names)
-        ? OAuth2Credentials_CookieNames.fromJSON(object.cookie_names)
-        : undefined,
-      cookieDomain: isSet(object.cookieDomain)
-        ? globalThis.String(object.cookieDomain)
-        : isSet(object.cookie_domain)
-        ? globalThis.String(object.cookie_domain)
-        : "",
-    };
   },
 
   toJSON(message: OAuth2Credentials): unknown {
@@ -977,46 +863,6 @@ export const OAuth2Credentials_CookieNames: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): OAuth2Credentials_CookieNames {
-    return {
-      bearerToken: isSet(object.bearerToken)
-        ? globalThis.String(object.bearerToken)
-        : isSet(object.bearer_token)
-        ? globalThis.String(object.bearer_token)
-        : "",
-      oauthHmac: isSet(object.oauthHmac)
-        ? globalThis.String(object.oauthHmac)
-        : isSet(object.oauth_hmac)
-        ? globalThis.String(object.oauth_hmac)
-        : "",
-      oauthExpires: isSet(object.oauthExpires)
-        ? globalThis.String(object.oauthExpires)
-        : isSet(object.oauth_expires)
-        ? globalThis.String(object.oauth_expires)
-        : "",
-      idToken: isSet(object.idToken)
-        ? globalThis.String(object.idToken)
-        : isSet(object.id_token)
-        ? globalThis.String(object.id_token)
-        : "",
-      refreshToken: isSet(object.refreshToken)
-        ? globalThis.String(object.refreshToken)
-        : isSet(object.refresh_token)
-        ? globalThis.String(object.refresh_token)
-        : "",
-      oauthNonce: isSet(object.oauthNonce)
-        ? globalThis.String(object.oauthNonce)
-        : isSet(object.oauth_nonce)
-        ? globalThis.String(object.oauth_nonce)
-        : "",
-      codeVerifier: isSet(object.codeVerifier)
-        ? globalThis.String(object.codeVerifier)
-        : isSet(object.code_verifier)
-        ? globalThis.String(object.code_verifier)
-        : "",
-    };
   },
 
   toJSON(message: OAuth2Credentials_CookieNames): unknown {
@@ -1410,135 +1256,6 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     }
   },
 
-  fromJSON(object: any): OAuth2Config {
-    return {
-      tokenEndpoint: isSet(object.tokenEndpoint)
-        ? HttpUri.fromJSON(object.tokenEndpoint)
-        : isSet(object.token_endpoint)
-        ? HttpUri.fromJSON(object.token_endpoint)
-        : undefined,
-      retryPolicy: isSet(object.retryPolicy)
-        ? RetryPolicy.fromJSON(object.retryPolicy)
-        : isSet(object.retry_policy)
-        ? RetryPolicy.fromJSON(object.retry_policy)
-        : undefined,
-      authorizationEndpoint: isSet(object.authorizationEndpoint)
-        ? globalThis.String(object.authorizationEndpoint)
-        : isSet(object.authorization_endpoint)
-        ? globalThis.String(object.authorization_endpoint)
-        : "",
-      endSessionEndpoint: isSet(object.endSessionEndpoint)
-        ? globalThis.String(object.endSessionEndpoint)
-        : isSet(object.end_session_endpoint)
-        ? globalThis.String(object.end_session_endpoint)
-        : "",
-      credentials: isSet(object.credentials) ? OAuth2Credentials.fromJSON(object.credentials) : undefined,
-      redirectUri: isSet(object.redirectUri)
-        ? globalThis.String(object.redirectUri)
-        : isSet(object.redirect_uri)
-        ? globalThis.String(object.redirect_uri)
-        : "",
-      redirectPathMatcher: isSet(object.redirectPathMatcher)
-        ? PathMatcher.fromJSON(object.redirectPathMatcher)
-        : isSet(object.redirect_path_matcher)
-        ? PathMatcher.fromJSON(object.redirect_path_matcher)
-        : undefined,
-      signoutPath: isSet(object.signoutPath)
-        ? PathMatcher.fromJSON(object.signoutPath)
-        : isSet(object.signout_path)
-        ? PathMatcher.fromJSON(object.signout_path)
-        : undefined,
-      forwardBearerToken: isSet(object.forwardBearerToken)
-        ? globalThis.Boolean(object.forwardBearerToken)
-        : isSet(object.forward_bearer_token)
-        ? globalThis.Boolean(object.forward_bearer_token)
-        : false,
-      preserveAuthorizationHeader: isSet(object.preserveAuthorizationHeader)
-        ? globalThis.Boolean(object.preserveAuthorizationHeader)
-        : isSet(object.preserve_authorization_header)
-        ? globalThis.Boolean(object.preserve_authorization_header)
-        : false,
-      passThroughMatcher: globalThis.Array.isArray(object?.passThroughMatcher)
-        ? object.passThroughMatcher.map((e: any) => HeaderMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.pass_through_matcher)
-        ? object.pass_through_matcher.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-      authScopes: globalThis.Array.isArray(object?.authScopes)
-        ? object.authScopes.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.auth_scopes)
-        ? object.auth_scopes.map((e: any) => globalThis.String(e))
-        : [],
-      resources: globalThis.Array.isArray(object?.resources)
-        ? object.resources.map((e: any) => globalThis.String(e))
-        : [],
-      authType: isSet(object.authType)
-        ? oAuth2Config_AuthTypeFromJSON(object.authType)
-        : isSet(object.auth_type)
-        ? oAuth2Config_AuthTypeFromJSON(object.auth_type)
-        : 0,
-      useRefreshToken: isSet(object.useRefreshToken)
-        ? Boolean(object.useRefreshToken)
-        : isSet(object.use_refresh_token)
-        ? Boolean(object.use_refresh_token)
-        : undefined,
-      defaultExpiresIn: isSet(object.defaultExpiresIn)
-        ? Duration.fromJSON(object.defaultExpiresIn)
-        : isSet(object.default_expires_in)
-        ? Duration.fromJSON(object.default_expires_in)
-        : undefined,
-      denyRedirectMatcher: globalThis.Array.isArray(object?.denyRedirectMatcher)
-        ? object.denyRedirectMatcher.map((e: any) => HeaderMatcher.fromJSON(e))
-        : globalThis.Array.isArray(object?.deny_redirect_matcher)
-        ? object.deny_redirect_matcher.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-      defaultRefreshTokenExpiresIn: isSet(object.defaultRefreshTokenExpiresIn)
-        ? Duration.fromJSON(object.defaultRefreshTokenExpiresIn)
-        : isSet(object.default_refresh_token_expires_in)
-        ? Duration.fromJSON(object.default_refresh_token_expires_in)
-        : undefined,
-      disableIdTokenSetCookie: isSet(object.disableIdTokenSetCookie)
-        ? globalThis.Boolean(object.disableIdTokenSetCookie)
-        : isSet(object.disable_id_token_set_cookie)
-        ? globalThis.Boolean(object.disable_id_token_set_cookie)
-        : false,
-      disableAccessTokenSetCookie: isSet(object.disableAccessTokenSetCookie)
-        ? globalThis.Boolean(object.disableAccessTokenSetCookie)
-        : isSet(object.disable_access_token_set_cookie)
-        ? globalThis.Boolean(object.disable_access_token_set_cookie)
-        : false,
-      disableRefreshTokenSetCookie: isSet(object.disableRefreshTokenSetCookie)
-        ? globalThis.Boolean(object.disableRefreshTokenSetCookie)
-        : isSet(object.disable_refresh_token_set_cookie)
-        ? globalThis.Boolean(object.disable_refresh_token_set_cookie)
-        : false,
-      cookieConfigs: isSet(object.cookieConfigs)
-        ? CookieConfigs.fromJSON(object.cookieConfigs)
-        : isSet(object.cookie_configs)
-        ? CookieConfigs.fromJSON(object.cookie_configs)
-        : undefined,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      csrfTokenExpiresIn: isSet(object.csrfTokenExpiresIn)
-        ? Duration.fromJSON(object.csrfTokenExpiresIn)
-        : isSet(object.csrf_token_expires_in)
-        ? Duration.fromJSON(object.csrf_token_expires_in)
-        : undefined,
-      codeVerifierTokenExpiresIn: isSet(object.codeVerifierTokenExpiresIn)
-        ? Duration.fromJSON(object.codeVerifierTokenExpiresIn)
-        : isSet(object.code_verifier_token_expires_in)
-        ? Duration.fromJSON(object.code_verifier_token_expires_in)
-        : undefined,
-      disableTokenEncryption: isSet(object.disableTokenEncryption)
-        ? globalThis.Boolean(object.disableTokenEncryption)
-        : isSet(object.disable_token_encryption)
-        ? globalThis.Boolean(object.disable_token_encryption)
-        : false,
-    };
-  },
-
   toJSON(message: OAuth2Config): unknown {
     const obj: any = {};
     if (message.tokenEndpoint !== undefined) {
@@ -1726,10 +1443,6 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.filters.http.oauth2.v3
     }
   },
 
-  fromJSON(object: any): OAuth2 {
-    return { config: isSet(object.config) ? OAuth2Config.fromJSON(object.config) : undefined };
-  },
-
   toJSON(message: OAuth2): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -1758,15 +1471,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -201,21 +201,6 @@ export enum RateLimit_XRateLimitHeadersRFCVersion {
   DRAFT_VERSION_03 = 1,
 }
 
-export function rateLimit_XRateLimitHeadersRFCVersionFromJSON(object: any): RateLimit_XRateLimitHeadersRFCVersion {
-  switch (object) {
-    case 0:
-    case "OFF":
-      return RateLimit_XRateLimitHeadersRFCVersion.OFF;
-    case 1:
-    case "DRAFT_VERSION_03":
-      return RateLimit_XRateLimitHeadersRFCVersion.DRAFT_VERSION_03;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum RateLimit_XRateLimitHeadersRFCVersion",
-      );
-  }
-}
-
 export function rateLimit_XRateLimitHeadersRFCVersionToJSON(object: RateLimit_XRateLimitHeadersRFCVersion): string {
   switch (object) {
     case RateLimit_XRateLimitHeadersRFCVersion.OFF:
@@ -275,24 +260,6 @@ export enum RateLimitPerRoute_VhRateLimitsOptions {
   IGNORE = 2,
 }
 
-export function rateLimitPerRoute_VhRateLimitsOptionsFromJSON(object: any): RateLimitPerRoute_VhRateLimitsOptions {
-  switch (object) {
-    case 0:
-    case "OVERRIDE":
-      return RateLimitPerRoute_VhRateLimitsOptions.OVERRIDE;
-    case 1:
-    case "INCLUDE":
-      return RateLimitPerRoute_VhRateLimitsOptions.INCLUDE;
-    case 2:
-    case "IGNORE":
-      return RateLimitPerRoute_VhRateLimitsOptions.IGNORE;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum RateLimitPerRoute_VhRateLimitsOptions",
-      );
-  }
-}
-
 export function rateLimitPerRoute_VhRateLimitsOptionsToJSON(object: RateLimitPerRoute_VhRateLimitsOptions): string {
   switch (object) {
     case RateLimitPerRoute_VhRateLimitsOptions.OVERRIDE:
@@ -321,25 +288,6 @@ export enum RateLimitPerRoute_OverrideOptions {
   INCLUDE_POLICY = 2,
   /** IGNORE_POLICY - If there is an override config at a more specific level, ignore it and use only this one. */
   IGNORE_POLICY = 3,
-}
-
-export function rateLimitPerRoute_OverrideOptionsFromJSON(object: any): RateLimitPerRoute_OverrideOptions {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return RateLimitPerRoute_OverrideOptions.DEFAULT;
-    case 1:
-    case "OVERRIDE_POLICY":
-      return RateLimitPerRoute_OverrideOptions.OVERRIDE_POLICY;
-    case 2:
-    case "INCLUDE_POLICY":
-      return RateLimitPerRoute_OverrideOptions.INCLUDE_POLICY;
-    case 3:
-    case "IGNORE_POLICY":
-      return RateLimitPerRoute_OverrideOptions.IGNORE_POLICY;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RateLimitPerRoute_OverrideOptions");
-  }
 }
 
 export function rateLimitPerRoute_OverrideOptionsToJSON(object: RateLimitPerRoute_OverrideOptions): string {
@@ -598,84 +546,6 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
     }
   },
 
-  fromJSON(object: any): RateLimit {
-    return {
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-      stage: isSet(object.stage) ? globalThis.Number(object.stage) : 0,
-      requestType: isSet(object.requestType)
-        ? globalThis.String(object.requestType)
-        : isSet(object.request_type)
-        ? globalThis.String(object.request_type)
-        : "",
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-      failureModeDeny: isSet(object.failureModeDeny)
-        ? globalThis.Boolean(object.failureModeDeny)
-        : isSet(object.failure_mode_deny)
-        ? globalThis.Boolean(object.failure_mode_deny)
-        : false,
-      rateLimitedAsResourceExhausted: isSet(object.rateLimitedAsResourceExhausted)
-        ? globalThis.Boolean(object.rateLimitedAsResourceExhausted)
-        : isSet(object.rate_limited_as_resource_exhausted)
-        ? globalThis.Boolean(object.rate_limited_as_resource_exhausted)
-        : false,
-      rateLimitService: isSet(object.rateLimitService)
-        ? RateLimitServiceConfig.fromJSON(object.rateLimitService)
-        : isSet(object.rate_limit_service)
-        ? RateLimitServiceConfig.fromJSON(object.rate_limit_service)
-        : undefined,
-      enableXRatelimitHeaders: isSet(object.enableXRatelimitHeaders)
-        ? rateLimit_XRateLimitHeadersRFCVersionFromJSON(object.enableXRatelimitHeaders)
-        : isSet(object.enable_x_ratelimit_headers)
-        ? rateLimit_XRateLimitHeadersRFCVersionFromJSON(object.enable_x_ratelimit_headers)
-        : 0,
-      disableXEnvoyRatelimitedHeader: isSet(object.disableXEnvoyRatelimitedHeader)
-        ? globalThis.Boolean(object.disableXEnvoyRatelimitedHeader)
-        : isSet(object.disable_x_envoy_ratelimited_header)
-        ? globalThis.Boolean(object.disable_x_envoy_ratelimited_header)
-        : false,
-      rateLimitedStatus: isSet(object.rateLimitedStatus)
-        ? HttpStatus.fromJSON(object.rateLimitedStatus)
-        : isSet(object.rate_limited_status)
-        ? HttpStatus.fromJSON(object.rate_limited_status)
-        : undefined,
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      statusOnError: isSet(object.statusOnError)
-        ? HttpStatus.fromJSON(object.statusOnError)
-        : isSet(object.status_on_error)
-        ? HttpStatus.fromJSON(object.status_on_error)
-        : undefined,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      filterEnabled: isSet(object.filterEnabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
-        : isSet(object.filter_enabled)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
-        : undefined,
-      filterEnforced: isSet(object.filterEnforced)
-        ? RuntimeFractionalPercent.fromJSON(object.filterEnforced)
-        : isSet(object.filter_enforced)
-        ? RuntimeFractionalPercent.fromJSON(object.filter_enforced)
-        : undefined,
-      failureModeDenyPercent: isSet(object.failureModeDenyPercent)
-        ? RuntimeFractionalPercent.fromJSON(object.failureModeDenyPercent)
-        : isSet(object.failure_mode_deny_percent)
-        ? RuntimeFractionalPercent.fromJSON(object.failure_mode_deny_percent)
-        : undefined,
-      rateLimits: globalThis.Array.isArray(object?.rateLimits)
-        ? object.rateLimits.map((e: any) => RateLimit1.fromJSON(e))
-        : globalThis.Array.isArray(object?.rate_limits)
-        ? object.rate_limits.map((e: any) => RateLimit1.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: RateLimit): unknown {
     const obj: any = {};
     if (message.domain !== "") {
@@ -856,27 +726,6 @@ export const RateLimitPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): RateLimitPerRoute {
-    return {
-      vhRateLimits: isSet(object.vhRateLimits)
-        ? rateLimitPerRoute_VhRateLimitsOptionsFromJSON(object.vhRateLimits)
-        : isSet(object.vh_rate_limits)
-        ? rateLimitPerRoute_VhRateLimitsOptionsFromJSON(object.vh_rate_limits)
-        : 0,
-      overrideOption: isSet(object.overrideOption)
-        ? rateLimitPerRoute_OverrideOptionsFromJSON(object.overrideOption)
-        : isSet(object.override_option)
-        ? rateLimitPerRoute_OverrideOptionsFromJSON(object.override_option)
-        : 0,
-      rateLimits: globalThis.Array.isArray(object?.rateLimits)
-        ? object.rateLimits.map((e: any) => RateLimit1.fromJSON(e))
-        : globalThis.Array.isArray(object?.rate_limits)
-        ? object.rate_limits.map((e: any) => RateLimit1.fromJSON(e))
-        : [],
-      domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
-    };
-  },
-
   toJSON(message: RateLimitPerRoute): unknown {
     const obj: any = {};
     if (message.vhRateLimits !== 0) {
@@ -915,15 +764,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -198,38 +198,6 @@ export const RBAC: MessageFns<RBAC, "envoy.extensions.filters.http.rbac.v3.RBAC"
     }
   },
 
-  fromJSON(object: any): RBAC {
-    return {
-      rules: isSet(object.rules) ? RBAC1.fromJSON(object.rules) : undefined,
-      rulesStatPrefix: isSet(object.rulesStatPrefix)
-        ? globalThis.String(object.rulesStatPrefix)
-        : isSet(object.rules_stat_prefix)
-        ? globalThis.String(object.rules_stat_prefix)
-        : "",
-      matcher: isSet(object.matcher) ? Matcher.fromJSON(object.matcher) : undefined,
-      shadowRules: isSet(object.shadowRules)
-        ? RBAC1.fromJSON(object.shadowRules)
-        : isSet(object.shadow_rules)
-        ? RBAC1.fromJSON(object.shadow_rules)
-        : undefined,
-      shadowMatcher: isSet(object.shadowMatcher)
-        ? Matcher.fromJSON(object.shadowMatcher)
-        : isSet(object.shadow_matcher)
-        ? Matcher.fromJSON(object.shadow_matcher)
-        : undefined,
-      shadowRulesStatPrefix: isSet(object.shadowRulesStatPrefix)
-        ? globalThis.String(object.shadowRulesStatPrefix)
-        : isSet(object.shadow_rules_stat_prefix)
-        ? globalThis.String(object.shadow_rules_stat_prefix)
-        : "",
-      trackPerRuleStats: isSet(object.trackPerRuleStats)
-        ? globalThis.Boolean(object.trackPerRuleStats)
-        : isSet(object.track_per_rule_stats)
-        ? globalThis.Boolean(object.track_per_rule_stats)
-        : false,
-    };
-  },
-
   toJSON(message: RBAC): unknown {
     const obj: any = {};
     if (message.rules !== undefined) {
@@ -325,10 +293,6 @@ export const RBACPerRoute: MessageFns<RBACPerRoute, "envoy.extensions.filters.ht
     }
   },
 
-  fromJSON(object: any): RBACPerRoute {
-    return { rbac: isSet(object.rbac) ? RBAC.fromJSON(object.rbac) : undefined };
-  },
-
   toJSON(message: RBACPerRoute): unknown {
     const obj: any = {};
     if (message.rbac !== undefined) {
@@ -355,15 +319,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -290,61 +290,6 @@ export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3
     }
   },
 
-  fromJSON(object: any): Router {
-    return {
-      dynamicStats: isSet(object.dynamicStats)
-        ? Boolean(object.dynamicStats)
-        : isSet(object.dynamic_stats)
-        ? Boolean(object.dynamic_stats)
-        : undefined,
-      startChildSpan: isSet(object.startChildSpan)
-        ? globalThis.Boolean(object.startChildSpan)
-        : isSet(object.start_child_span)
-        ? globalThis.Boolean(object.start_child_span)
-        : false,
-      upstreamLog: globalThis.Array.isArray(object?.upstreamLog)
-        ? object.upstreamLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.upstream_log)
-        ? object.upstream_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      upstreamLogOptions: isSet(object.upstreamLogOptions)
-        ? Router_UpstreamAccessLogOptions.fromJSON(object.upstreamLogOptions)
-        : isSet(object.upstream_log_options)
-        ? Router_UpstreamAccessLogOptions.fromJSON(object.upstream_log_options)
-        : undefined,
-      suppressEnvoyHeaders: isSet(object.suppressEnvoyHeaders)
-        ? globalThis.Boolean(object.suppressEnvoyHeaders)
-        : isSet(object.suppress_envoy_headers)
-        ? globalThis.Boolean(object.suppress_envoy_headers)
-        : false,
-      strictCheckHeaders: globalThis.Array.isArray(object?.strictCheckHeaders)
-        ? object.strictCheckHeaders.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.strict_check_headers)
-        ? object.strict_check_headers.map((e: any) => globalThis.String(e))
-        : [],
-      respectExpectedRqTimeout: isSet(object.respectExpectedRqTimeout)
-        ? globalThis.Boolean(object.respectExpectedRqTimeout)
-        : isSet(object.respect_expected_rq_timeout)
-        ? globalThis.Boolean(object.respect_expected_rq_timeout)
-        : false,
-      suppressGrpcRequestFailureCodeStats: isSet(object.suppressGrpcRequestFailureCodeStats)
-        ? globalThis.Boolean(object.suppressGrpcRequestFailureCodeStats)
-        : isSet(object.suppress_grpc_request_failure_code_stats)
-        ? globalThis.Boolean(object.suppress_grpc_request_failure_code_stats)
-        : false,
-      upstreamHttpFilters: globalThis.Array.isArray(object?.upstreamHttpFilters)
-        ? object.upstreamHttpFilters.map((e: any) => HttpFilter.fromJSON(e))
-        : globalThis.Array.isArray(object?.upstream_http_filters)
-        ? object.upstream_http_filters.map((e: any) => HttpFilter.fromJSON(e))
-        : [],
-      rejectConnectRequestEarlyData: isSet(object.rejectConnectRequestEarlyData)
-        ? Boolean(object.rejectConnectRequestEarlyData)
-        : isSet(object.reject_connect_request_early_data)
-        ? Boolean(object.reject_connect_request_early_data)
-        : undefined,
-    };
-  },
-
   toJSON(message: Router): unknown {
     const obj: any = {};
     if (message.dynamicStats !== undefined) {
@@ -462,21 +407,6 @@ export const Router_UpstreamAccessLogOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): Router_UpstreamAccessLogOptions {
-    return {
-      flushUpstreamLogOnUpstreamStream: isSet(object.flushUpstreamLogOnUpstreamStream)
-        ? globalThis.Boolean(object.flushUpstreamLogOnUpstreamStream)
-        : isSet(object.flush_upstream_log_on_upstream_stream)
-        ? globalThis.Boolean(object.flush_upstream_log_on_upstream_stream)
-        : false,
-      upstreamLogFlushInterval: isSet(object.upstreamLogFlushInterval)
-        ? Duration.fromJSON(object.upstreamLogFlushInterval)
-        : isSet(object.upstream_log_flush_interval)
-        ? Duration.fromJSON(object.upstream_log_flush_interval)
-        : undefined,
-    };
-  },
-
   toJSON(message: Router_UpstreamAccessLogOptions): unknown {
     const obj: any = {};
     if (message.flushUpstreamLogOnUpstreamStream !== false) {
@@ -510,15 +440,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -121,22 +121,6 @@ export const StatefulSession: MessageFns<
     }
   },
 
-  fromJSON(object: any): StatefulSession {
-    return {
-      sessionState: isSet(object.sessionState)
-        ? TypedExtensionConfig.fromJSON(object.sessionState)
-        : isSet(object.session_state)
-        ? TypedExtensionConfig.fromJSON(object.session_state)
-        : undefined,
-      strict: isSet(object.strict) ? globalThis.Boolean(object.strict) : false,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-    };
-  },
-
   toJSON(message: StatefulSession): unknown {
     const obj: any = {};
     if (message.sessionState !== undefined) {
@@ -226,17 +210,6 @@ export const StatefulSessionPerRoute: MessageFns<
     }
   },
 
-  fromJSON(object: any): StatefulSessionPerRoute {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      statefulSession: isSet(object.statefulSession)
-        ? StatefulSession.fromJSON(object.statefulSession)
-        : isSet(object.stateful_session)
-        ? StatefulSession.fromJSON(object.stateful_session)
-        : undefined,
-    };
-  },
-
   toJSON(message: StatefulSessionPerRoute): unknown {
     const obj: any = {};
     if (message.disabled !== undefined) {
@@ -269,15 +242,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -47,10 +47,6 @@ export const UpstreamCodec: MessageFns<UpstreamCodec, "envoy.extensions.filters.
       }
     },
 
-    fromJSON(_: any): UpstreamCodec {
-      return {};
-    },
-
     toJSON(_: UpstreamCodec): unknown {
       const obj: any = {};
       return obj;
@@ -77,7 +73,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -60,10 +60,6 @@ export const Wasm: MessageFns<Wasm, "envoy.extensions.filters.http.wasm.v3.Wasm"
     }
   },
 
-  fromJSON(object: any): Wasm {
-    return { config: isSet(object.config) ? PluginConfig.fromJSON(object.config) : undefined };
-  },
-
   toJSON(message: Wasm): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -92,15 +88,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

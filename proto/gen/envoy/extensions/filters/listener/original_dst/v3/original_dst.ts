@@ -46,10 +46,6 @@ export const OriginalDst: MessageFns<OriginalDst, "envoy.extensions.filters.list
     }
   },
 
-  fromJSON(_: any): OriginalDst {
-    return {};
-  },
-
   toJSON(_: OriginalDst): unknown {
     const obj: any = {};
     return obj;
@@ -76,7 +72,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

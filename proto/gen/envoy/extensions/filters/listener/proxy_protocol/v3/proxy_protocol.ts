@@ -8,7 +8,6 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
   ProxyProtocolConfig_Version,
-  proxyProtocolConfig_VersionFromJSON,
   proxyProtocolConfig_VersionToJSON,
   ProxyProtocolPassThroughTLVs,
 } from "../../../../../config/core/v3/proxy_protocol";
@@ -81,19 +80,6 @@ export enum ProxyProtocol_TlvLocation {
   DYNAMIC_METADATA = 0,
   /** FILTER_STATE - Store TLV values in filter state as a single map-like object. */
   FILTER_STATE = 1,
-}
-
-export function proxyProtocol_TlvLocationFromJSON(object: any): ProxyProtocol_TlvLocation {
-  switch (object) {
-    case 0:
-    case "DYNAMIC_METADATA":
-      return ProxyProtocol_TlvLocation.DYNAMIC_METADATA;
-    case 1:
-    case "FILTER_STATE":
-      return ProxyProtocol_TlvLocation.FILTER_STATE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProxyProtocol_TlvLocation");
-  }
 }
 
 export function proxyProtocol_TlvLocationToJSON(object: ProxyProtocol_TlvLocation): string {
@@ -252,39 +238,6 @@ export const ProxyProtocol: MessageFns<
     }
   },
 
-  fromJSON(object: any): ProxyProtocol {
-    return {
-      rules: globalThis.Array.isArray(object?.rules)
-        ? object.rules.map((e: any) => ProxyProtocol_Rule.fromJSON(e))
-        : [],
-      allowRequestsWithoutProxyProtocol: isSet(object.allowRequestsWithoutProxyProtocol)
-        ? globalThis.Boolean(object.allowRequestsWithoutProxyProtocol)
-        : isSet(object.allow_requests_without_proxy_protocol)
-        ? globalThis.Boolean(object.allow_requests_without_proxy_protocol)
-        : false,
-      passThroughTlvs: isSet(object.passThroughTlvs)
-        ? ProxyProtocolPassThroughTLVs.fromJSON(object.passThroughTlvs)
-        : isSet(object.pass_through_tlvs)
-        ? ProxyProtocolPassThroughTLVs.fromJSON(object.pass_through_tlvs)
-        : undefined,
-      disallowedVersions: globalThis.Array.isArray(object?.disallowedVersions)
-        ? object.disallowedVersions.map((e: any) => proxyProtocolConfig_VersionFromJSON(e))
-        : globalThis.Array.isArray(object?.disallowed_versions)
-        ? object.disallowed_versions.map((e: any) => proxyProtocolConfig_VersionFromJSON(e))
-        : [],
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      tlvLocation: isSet(object.tlvLocation)
-        ? proxyProtocol_TlvLocationFromJSON(object.tlvLocation)
-        : isSet(object.tlv_location)
-        ? proxyProtocol_TlvLocationFromJSON(object.tlv_location)
-        : 0,
-    };
-  },
-
   toJSON(message: ProxyProtocol): unknown {
     const obj: any = {};
     if (message.rules?.length) {
@@ -386,17 +339,6 @@ export const ProxyProtocol_KeyValuePair: MessageFns<
     }
   },
 
-  fromJSON(object: any): ProxyProtocol_KeyValuePair {
-    return {
-      metadataNamespace: isSet(object.metadataNamespace)
-        ? globalThis.String(object.metadataNamespace)
-        : isSet(object.metadata_namespace)
-        ? globalThis.String(object.metadata_namespace)
-        : "",
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-    };
-  },
-
   toJSON(message: ProxyProtocol_KeyValuePair): unknown {
     const obj: any = {};
     if (message.metadataNamespace !== "") {
@@ -480,21 +422,6 @@ export const ProxyProtocol_Rule: MessageFns<
     }
   },
 
-  fromJSON(object: any): ProxyProtocol_Rule {
-    return {
-      tlvType: isSet(object.tlvType)
-        ? globalThis.Number(object.tlvType)
-        : isSet(object.tlv_type)
-        ? globalThis.Number(object.tlv_type)
-        : 0,
-      onTlvPresent: isSet(object.onTlvPresent)
-        ? ProxyProtocol_KeyValuePair.fromJSON(object.onTlvPresent)
-        : isSet(object.on_tlv_present)
-        ? ProxyProtocol_KeyValuePair.fromJSON(object.on_tlv_present)
-        : undefined,
-    };
-  },
-
   toJSON(message: ProxyProtocol_Rule): unknown {
     const obj: any = {};
     if (message.tlvType !== 0) {
@@ -527,15 +454,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -151,36 +151,6 @@ export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.li
       }
     },
 
-    fromJSON(object: any): TlsInspector {
-      return {
-        enableJa3Fingerprinting: isSet(object.enableJa3Fingerprinting)
-          ? Boolean(object.enableJa3Fingerprinting)
-          : isSet(object.enable_ja3_fingerprinting)
-          ? Boolean(object.enable_ja3_fingerprinting)
-          : undefined,
-        enableJa4Fingerprinting: isSet(object.enableJa4Fingerprinting)
-          ? Boolean(object.enableJa4Fingerprinting)
-          : isSet(object.enable_ja4_fingerprinting)
-          ? Boolean(object.enable_ja4_fingerprinting)
-          : undefined,
-        initialReadBufferSize: isSet(object.initialReadBufferSize)
-          ? Number(object.initialReadBufferSize)
-          : isSet(object.initial_read_buffer_size)
-          ? Number(object.initial_read_buffer_size)
-          : undefined,
-        closeConnectionOnClientHelloParsingErrors: isSet(object.closeConnectionOnClientHelloParsingErrors)
-          ? globalThis.Boolean(object.closeConnectionOnClientHelloParsingErrors)
-          : isSet(object.close_connection_on_client_hello_parsing_errors)
-          ? globalThis.Boolean(object.close_connection_on_client_hello_parsing_errors)
-          : false,
-        maxClientHelloSize: isSet(object.maxClientHelloSize)
-          ? Number(object.maxClientHelloSize)
-          : isSet(object.max_client_hello_size)
-          ? Number(object.max_client_hello_size)
-          : undefined,
-      };
-    },
-
     toJSON(message: TlsInspector): unknown {
       const obj: any = {};
       if (message.enableJa3Fingerprinting !== undefined) {
@@ -223,15 +193,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

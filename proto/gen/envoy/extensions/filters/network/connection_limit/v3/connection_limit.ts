@@ -123,27 +123,6 @@ export const ConnectionLimit: MessageFns<
     }
   },
 
-  fromJSON(object: any): ConnectionLimit {
-    return {
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      maxConnections: isSet(object.maxConnections)
-        ? Number(object.maxConnections)
-        : isSet(object.max_connections)
-        ? Number(object.max_connections)
-        : undefined,
-      delay: isSet(object.delay) ? Duration.fromJSON(object.delay) : undefined,
-      runtimeEnabled: isSet(object.runtimeEnabled)
-        ? RuntimeFeatureFlag.fromJSON(object.runtimeEnabled)
-        : isSet(object.runtime_enabled)
-        ? RuntimeFeatureFlag.fromJSON(object.runtime_enabled)
-        : undefined,
-    };
-  },
-
   toJSON(message: ConnectionLimit): unknown {
     const obj: any = {};
     if (message.statPrefix !== "") {
@@ -186,15 +165,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

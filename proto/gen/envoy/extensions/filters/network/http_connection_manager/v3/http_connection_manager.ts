@@ -753,25 +753,6 @@ export enum HttpConnectionManager_CodecType {
   HTTP3 = 3,
 }
 
-export function httpConnectionManager_CodecTypeFromJSON(object: any): HttpConnectionManager_CodecType {
-  switch (object) {
-    case 0:
-    case "AUTO":
-      return HttpConnectionManager_CodecType.AUTO;
-    case 1:
-    case "HTTP1":
-      return HttpConnectionManager_CodecType.HTTP1;
-    case 2:
-    case "HTTP2":
-      return HttpConnectionManager_CodecType.HTTP2;
-    case 3:
-    case "HTTP3":
-      return HttpConnectionManager_CodecType.HTTP3;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum HttpConnectionManager_CodecType");
-  }
-}
-
 export function httpConnectionManager_CodecTypeToJSON(object: HttpConnectionManager_CodecType): string {
   switch (object) {
     case HttpConnectionManager_CodecType.AUTO:
@@ -800,26 +781,6 @@ export enum HttpConnectionManager_ServerHeaderTransformation {
    * if none is present.
    */
   PASS_THROUGH = 2,
-}
-
-export function httpConnectionManager_ServerHeaderTransformationFromJSON(
-  object: any,
-): HttpConnectionManager_ServerHeaderTransformation {
-  switch (object) {
-    case 0:
-    case "OVERWRITE":
-      return HttpConnectionManager_ServerHeaderTransformation.OVERWRITE;
-    case 1:
-    case "APPEND_IF_ABSENT":
-      return HttpConnectionManager_ServerHeaderTransformation.APPEND_IF_ABSENT;
-    case 2:
-    case "PASS_THROUGH":
-      return HttpConnectionManager_ServerHeaderTransformation.PASS_THROUGH;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum HttpConnectionManager_ServerHeaderTransformation",
-      );
-  }
 }
 
 export function httpConnectionManager_ServerHeaderTransformationToJSON(
@@ -866,32 +827,6 @@ export enum HttpConnectionManager_ForwardClientCertDetails {
    * client connection is mTLS.
    */
   ALWAYS_FORWARD_ONLY = 4,
-}
-
-export function httpConnectionManager_ForwardClientCertDetailsFromJSON(
-  object: any,
-): HttpConnectionManager_ForwardClientCertDetails {
-  switch (object) {
-    case 0:
-    case "SANITIZE":
-      return HttpConnectionManager_ForwardClientCertDetails.SANITIZE;
-    case 1:
-    case "FORWARD_ONLY":
-      return HttpConnectionManager_ForwardClientCertDetails.FORWARD_ONLY;
-    case 2:
-    case "APPEND_FORWARD":
-      return HttpConnectionManager_ForwardClientCertDetails.APPEND_FORWARD;
-    case 3:
-    case "SANITIZE_SET":
-      return HttpConnectionManager_ForwardClientCertDetails.SANITIZE_SET;
-    case 4:
-    case "ALWAYS_FORWARD_ONLY":
-      return HttpConnectionManager_ForwardClientCertDetails.ALWAYS_FORWARD_ONLY;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum HttpConnectionManager_ForwardClientCertDetails",
-      );
-  }
 }
 
 export function httpConnectionManager_ForwardClientCertDetailsToJSON(
@@ -957,32 +892,6 @@ export enum HttpConnectionManager_PathWithEscapedSlashesAction {
    *   confusion vulnerabilities.
    */
   UNESCAPE_AND_FORWARD = 4,
-}
-
-export function httpConnectionManager_PathWithEscapedSlashesActionFromJSON(
-  object: any,
-): HttpConnectionManager_PathWithEscapedSlashesAction {
-  switch (object) {
-    case 0:
-    case "IMPLEMENTATION_SPECIFIC_DEFAULT":
-      return HttpConnectionManager_PathWithEscapedSlashesAction.IMPLEMENTATION_SPECIFIC_DEFAULT;
-    case 1:
-    case "KEEP_UNCHANGED":
-      return HttpConnectionManager_PathWithEscapedSlashesAction.KEEP_UNCHANGED;
-    case 2:
-    case "REJECT_REQUEST":
-      return HttpConnectionManager_PathWithEscapedSlashesAction.REJECT_REQUEST;
-    case 3:
-    case "UNESCAPE_AND_REDIRECT":
-      return HttpConnectionManager_PathWithEscapedSlashesAction.UNESCAPE_AND_REDIRECT;
-    case 4:
-    case "UNESCAPE_AND_FORWARD":
-      return HttpConnectionManager_PathWithEscapedSlashesAction.UNESCAPE_AND_FORWARD;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum HttpConnectionManager_PathWithEscapedSlashesAction",
-      );
-  }
 }
 
 export function httpConnectionManager_PathWithEscapedSlashesActionToJSON(
@@ -1123,23 +1032,6 @@ export enum HttpConnectionManager_Tracing_OperationName {
   INGRESS = 0,
   /** EGRESS - The HTTP listener is used for egress/outgoing requests. */
   EGRESS = 1,
-}
-
-export function httpConnectionManager_Tracing_OperationNameFromJSON(
-  object: any,
-): HttpConnectionManager_Tracing_OperationName {
-  switch (object) {
-    case 0:
-    case "INGRESS":
-      return HttpConnectionManager_Tracing_OperationName.INGRESS;
-    case 1:
-    case "EGRESS":
-      return HttpConnectionManager_Tracing_OperationName.EGRESS;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum HttpConnectionManager_Tracing_OperationName",
-      );
-  }
 }
 
 export function httpConnectionManager_Tracing_OperationNameToJSON(
@@ -2410,289 +2302,6 @@ export const HttpConnectionManager: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager {
-    return {
-      codecType: isSet(object.codecType)
-        ? httpConnectionManager_CodecTypeFromJSON(object.codecType)
-        : isSet(object.codec_type)
-        ? httpConnectionManager_CodecTypeFromJSON(object.codec_type)
-        : 0,
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      rds: isSet(object.rds) ? Rds.fromJSON(object.rds) : undefined,
-      routeConfig: isSet(object.routeConfig)
-        ? RouteConfiguration.fromJSON(object.routeConfig)
-        : isSet(object.route_config)
-        ? RouteConfiguration.fromJSON(object.route_config)
-        : undefined,
-      scopedRoutes: isSet(object.scopedRoutes)
-        ? ScopedRoutes.fromJSON(object.scopedRoutes)
-        : isSet(object.scoped_routes)
-        ? ScopedRoutes.fromJSON(object.scoped_routes)
-        : undefined,
-      httpFilters: globalThis.Array.isArray(object?.httpFilters)
-        ? object.httpFilters.map((e: any) => HttpFilter.fromJSON(e))
-        : globalThis.Array.isArray(object?.http_filters)
-        ? object.http_filters.map((e: any) => HttpFilter.fromJSON(e))
-        : [],
-      addUserAgent: isSet(object.addUserAgent)
-        ? Boolean(object.addUserAgent)
-        : isSet(object.add_user_agent)
-        ? Boolean(object.add_user_agent)
-        : undefined,
-      tracing: isSet(object.tracing) ? HttpConnectionManager_Tracing.fromJSON(object.tracing) : undefined,
-      commonHttpProtocolOptions: isSet(object.commonHttpProtocolOptions)
-        ? HttpProtocolOptions.fromJSON(object.commonHttpProtocolOptions)
-        : isSet(object.common_http_protocol_options)
-        ? HttpProtocolOptions.fromJSON(object.common_http_protocol_options)
-        : undefined,
-      http1SafeMaxConnectionDuration: isSet(object.http1SafeMaxConnectionDuration)
-        ? globalThis.Boolean(object.http1SafeMaxConnectionDuration)
-        : isSet(object.http1_safe_max_connection_duration)
-        ? globalThis.Boolean(object.http1_safe_max_connection_duration)
-        : false,
-      httpProtocolOptions: isSet(object.httpProtocolOptions)
-        ? Http1ProtocolOptions.fromJSON(object.httpProtocolOptions)
-        : isSet(object.http_protocol_options)
-        ? Http1ProtocolOptions.fromJSON(object.http_protocol_options)
-        : undefined,
-      http2ProtocolOptions: isSet(object.http2ProtocolOptions)
-        ? Http2ProtocolOptions.fromJSON(object.http2ProtocolOptions)
-        : isSet(object.http2_protocol_options)
-        ? Http2ProtocolOptions.fromJSON(object.http2_protocol_options)
-        : undefined,
-      http3ProtocolOptions: isSet(object.http3ProtocolOptions)
-        ? Http3ProtocolOptions.fromJSON(object.http3ProtocolOptions)
-        : isSet(object.http3_protocol_options)
-        ? Http3ProtocolOptions.fromJSON(object.http3_protocol_options)
-        : undefined,
-      serverName: isSet(object.serverName)
-        ? globalThis.String(object.serverName)
-        : isSet(object.server_name)
-        ? globalThis.String(object.server_name)
-        : "",
-      serverHeaderTransformation: isSet(object.serverHeaderTransformation)
-        ? httpConnectionManager_ServerHeaderTransformationFromJSON(object.serverHeaderTransformation)
-        : isSet(object.server_header_transformation)
-        ? httpConnectionManager_ServerHeaderTransformationFromJSON(object.server_header_transformation)
-        : 0,
-      schemeHeaderTransformation: isSet(object.schemeHeaderTransformation)
-        ? SchemeHeaderTransformation.fromJSON(object.schemeHeaderTransformation)
-        : isSet(object.scheme_header_transformation)
-        ? SchemeHeaderTransformation.fromJSON(object.scheme_header_transformation)
-        : undefined,
-      maxRequestHeadersKb: isSet(object.maxRequestHeadersKb)
-        ? Number(object.maxRequestHeadersKb)
-        : isSet(object.max_request_headers_kb)
-        ? Number(object.max_request_headers_kb)
-        : undefined,
-      streamIdleTimeout: isSet(object.streamIdleTimeout)
-        ? Duration.fromJSON(object.streamIdleTimeout)
-        : isSet(object.stream_idle_timeout)
-        ? Duration.fromJSON(object.stream_idle_timeout)
-        : undefined,
-      streamFlushTimeout: isSet(object.streamFlushTimeout)
-        ? Duration.fromJSON(object.streamFlushTimeout)
-        : isSet(object.stream_flush_timeout)
-        ? Duration.fromJSON(object.stream_flush_timeout)
-        : undefined,
-      requestTimeout: isSet(object.requestTimeout)
-        ? Duration.fromJSON(object.requestTimeout)
-        : isSet(object.request_timeout)
-        ? Duration.fromJSON(object.request_timeout)
-        : undefined,
-      requestHeadersTimeout: isSet(object.requestHeadersTimeout)
-        ? Duration.fromJSON(object.requestHeadersTimeout)
-        : isSet(object.request_headers_timeout)
-        ? Duration.fromJSON(object.request_headers_timeout)
-        : undefined,
-      drainTimeout: isSet(object.drainTimeout)
-        ? Duration.fromJSON(object.drainTimeout)
-        : isSet(object.drain_timeout)
-        ? Duration.fromJSON(object.drain_timeout)
-        : undefined,
-      delayedCloseTimeout: isSet(object.delayedCloseTimeout)
-        ? Duration.fromJSON(object.delayedCloseTimeout)
-        : isSet(object.delayed_close_timeout)
-        ? Duration.fromJSON(object.delayed_close_timeout)
-        : undefined,
-      accessLog: globalThis.Array.isArray(object?.accessLog)
-        ? object.accessLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.access_log)
-        ? object.access_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      accessLogFlushInterval: isSet(object.accessLogFlushInterval)
-        ? Duration.fromJSON(object.accessLogFlushInterval)
-        : isSet(object.access_log_flush_interval)
-        ? Duration.fromJSON(object.access_log_flush_interval)
-        : undefined,
-      flushAccessLogOnNewRequest: isSet(object.flushAccessLogOnNewRequest)
-        ? globalThis.Boolean(object.flushAccessLogOnNewRequest)
-        : isSet(object.flush_access_log_on_new_request)
-        ? globalThis.Boolean(object.flush_access_log_on_new_request)
-        : false,
-      accessLogOptions: isSet(object.accessLogOptions)
-        ? HttpConnectionManager_HcmAccessLogOptions.fromJSON(object.accessLogOptions)
-        : isSet(object.access_log_options)
-        ? HttpConnectionManager_HcmAccessLogOptions.fromJSON(object.access_log_options)
-        : undefined,
-      useRemoteAddress: isSet(object.useRemoteAddress)
-        ? Boolean(object.useRemoteAddress)
-        : isSet(object.use_remote_address)
-        ? Boolean(object.use_remote_address)
-        : undefined,
-      xffNumTrustedHops: isSet(object.xffNumTrustedHops)
-        ? globalThis.Number(object.xffNumTrustedHops)
-        : isSet(object.xff_num_trusted_hops)
-        ? globalThis.Number(object.xff_num_trusted_hops)
-        : 0,
-      originalIpDetectionExtensions: globalThis.Array.isArray(object?.originalIpDetectionExtensions)
-        ? object.originalIpDetectionExtensions.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.original_ip_detection_extensions)
-        ? object.original_ip_detection_extensions.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      earlyHeaderMutationExtensions: globalThis.Array.isArray(object?.earlyHeaderMutationExtensions)
-        ? object.earlyHeaderMutationExtensions.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.early_header_mutation_extensions)
-        ? object.early_header_mutation_extensions.map((e: any) => TypedExtensionConfig.fromJSON(e))
-        : [],
-      internalAddressConfig: isSet(object.internalAddressConfig)
-        ? HttpConnectionManager_InternalAddressConfig.fromJSON(object.internalAddressConfig)
-        : isSet(object.internal_address_config)
-        ? HttpConnectionManager_InternalAddressConfig.fromJSON(object.internal_address_config)
-        : undefined,
-      skipXffAppend: isSet(object.skipXffAppend)
-        ? globalThis.Boolean(object.skipXffAppend)
-        : isSet(object.skip_xff_append)
-        ? globalThis.Boolean(object.skip_xff_append)
-        : false,
-      via: isSet(object.via) ? globalThis.String(object.via) : "",
-      generateRequestId: isSet(object.generateRequestId)
-        ? Boolean(object.generateRequestId)
-        : isSet(object.generate_request_id)
-        ? Boolean(object.generate_request_id)
-        : undefined,
-      preserveExternalRequestId: isSet(object.preserveExternalRequestId)
-        ? globalThis.Boolean(object.preserveExternalRequestId)
-        : isSet(object.preserve_external_request_id)
-        ? globalThis.Boolean(object.preserve_external_request_id)
-        : false,
-      alwaysSetRequestIdInResponse: isSet(object.alwaysSetRequestIdInResponse)
-        ? globalThis.Boolean(object.alwaysSetRequestIdInResponse)
-        : isSet(object.always_set_request_id_in_response)
-        ? globalThis.Boolean(object.always_set_request_id_in_response)
-        : false,
-      forwardClientCertDetails: isSet(object.forwardClientCertDetails)
-        ? httpConnectionManager_ForwardClientCertDetailsFromJSON(object.forwardClientCertDetails)
-        : isSet(object.forward_client_cert_details)
-        ? httpConnectionManager_ForwardClientCertDetailsFromJSON(object.forward_client_cert_details)
-        : 0,
-      setCurrentClientCertDetails: isSet(object.setCurrentClientCertDetails)
-        ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.setCurrentClientCertDetails)
-        : isSet(object.set_current_client_cert_details)
-        ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.set_current_client_cert_details)
-        : undefined,
-      forwardClientCertMatcher: isSet(object.forwardClientCertMatcher)
-        ? Matcher.fromJSON(object.forwardClientCertMatcher)
-        : isSet(object.forward_client_cert_matcher)
-        ? Matcher.fromJSON(object.forward_client_cert_matcher)
-        : undefined,
-      proxy100Continue: isSet(object.proxy100Continue)
-        ? globalThis.Boolean(object.proxy100Continue)
-        : isSet(object.proxy_100_continue)
-        ? globalThis.Boolean(object.proxy_100_continue)
-        : false,
-      representIpv4RemoteAddressAsIpv4MappedIpv6: isSet(object.representIpv4RemoteAddressAsIpv4MappedIpv6)
-        ? globalThis.Boolean(object.representIpv4RemoteAddressAsIpv4MappedIpv6)
-        : isSet(object.represent_ipv4_remote_address_as_ipv4_mapped_ipv6)
-        ? globalThis.Boolean(object.represent_ipv4_remote_address_as_ipv4_mapped_ipv6)
-        : false,
-      upgradeConfigs: globalThis.Array.isArray(object?.upgradeConfigs)
-        ? object.upgradeConfigs.map((e: any) => HttpConnectionManager_UpgradeConfig.fromJSON(e))
-        : globalThis.Array.isArray(object?.upgrade_configs)
-        ? object.upgrade_configs.map((e: any) => HttpConnectionManager_UpgradeConfig.fromJSON(e))
-        : [],
-      normalizePath: isSet(object.normalizePath)
-        ? Boolean(object.normalizePath)
-        : isSet(object.normalize_path)
-        ? Boolean(object.normalize_path)
-        : undefined,
-      mergeSlashes: isSet(object.mergeSlashes)
-        ? globalThis.Boolean(object.mergeSlashes)
-        : isSet(object.merge_slashes)
-        ? globalThis.Boolean(object.merge_slashes)
-        : false,
-      pathWithEscapedSlashesAction: isSet(object.pathWithEscapedSlashesAction)
-        ? httpConnectionManager_PathWithEscapedSlashesActionFromJSON(object.pathWithEscapedSlashesAction)
-        : isSet(object.path_with_escaped_slashes_action)
-        ? httpConnectionManager_PathWithEscapedSlashesActionFromJSON(object.path_with_escaped_slashes_action)
-        : 0,
-      requestIdExtension: isSet(object.requestIdExtension)
-        ? RequestIDExtension.fromJSON(object.requestIdExtension)
-        : isSet(object.request_id_extension)
-        ? RequestIDExtension.fromJSON(object.request_id_extension)
-        : undefined,
-      localReplyConfig: isSet(object.localReplyConfig)
-        ? LocalReplyConfig.fromJSON(object.localReplyConfig)
-        : isSet(object.local_reply_config)
-        ? LocalReplyConfig.fromJSON(object.local_reply_config)
-        : undefined,
-      stripMatchingHostPort: isSet(object.stripMatchingHostPort)
-        ? globalThis.Boolean(object.stripMatchingHostPort)
-        : isSet(object.strip_matching_host_port)
-        ? globalThis.Boolean(object.strip_matching_host_port)
-        : false,
-      stripAnyHostPort: isSet(object.stripAnyHostPort)
-        ? globalThis.Boolean(object.stripAnyHostPort)
-        : isSet(object.strip_any_host_port)
-        ? globalThis.Boolean(object.strip_any_host_port)
-        : undefined,
-      streamErrorOnInvalidHttpMessage: isSet(object.streamErrorOnInvalidHttpMessage)
-        ? Boolean(object.streamErrorOnInvalidHttpMessage)
-        : isSet(object.stream_error_on_invalid_http_message)
-        ? Boolean(object.stream_error_on_invalid_http_message)
-        : undefined,
-      pathNormalizationOptions: isSet(object.pathNormalizationOptions)
-        ? HttpConnectionManager_PathNormalizationOptions.fromJSON(object.pathNormalizationOptions)
-        : isSet(object.path_normalization_options)
-        ? HttpConnectionManager_PathNormalizationOptions.fromJSON(object.path_normalization_options)
-        : undefined,
-      stripTrailingHostDot: isSet(object.stripTrailingHostDot)
-        ? globalThis.Boolean(object.stripTrailingHostDot)
-        : isSet(object.strip_trailing_host_dot)
-        ? globalThis.Boolean(object.strip_trailing_host_dot)
-        : false,
-      proxyStatusConfig: isSet(object.proxyStatusConfig)
-        ? HttpConnectionManager_ProxyStatusConfig.fromJSON(object.proxyStatusConfig)
-        : isSet(object.proxy_status_config)
-        ? HttpConnectionManager_ProxyStatusConfig.fromJSON(object.proxy_status_config)
-        : undefined,
-      typedHeaderValidationConfig: isSet(object.typedHeaderValidationConfig)
-        ? TypedExtensionConfig.fromJSON(object.typedHeaderValidationConfig)
-        : isSet(object.typed_header_validation_config)
-        ? TypedExtensionConfig.fromJSON(object.typed_header_validation_config)
-        : undefined,
-      appendXForwardedPort: isSet(object.appendXForwardedPort)
-        ? globalThis.Boolean(object.appendXForwardedPort)
-        : isSet(object.append_x_forwarded_port)
-        ? globalThis.Boolean(object.append_x_forwarded_port)
-        : false,
-      appendLocalOverload: isSet(object.appendLocalOverload)
-        ? globalThis.Boolean(object.appendLocalOverload)
-        : isSet(object.append_local_overload)
-        ? globalThis.Boolean(object.append_local_overload)
-        : false,
-      addProxyProtocolConnectionState: isSet(object.addProxyProtocolConnectionState)
-        ? Boolean(object.addProxyProtocolConnectionState)
-        : isSet(object.add_proxy_protocol_connection_state)
-        ? Boolean(object.add_proxy_protocol_connection_state)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpConnectionManager): unknown {
     const obj: any = {};
     if (message.codecType !== 0) {
@@ -3173,49 +2782,6 @@ export const HttpConnectionManager_Tracing: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_Tracing {
-    return {
-      clientSampling: isSet(object.clientSampling)
-        ? Percent.fromJSON(object.clientSampling)
-        : isSet(object.client_sampling)
-        ? Percent.fromJSON(object.client_sampling)
-        : undefined,
-      randomSampling: isSet(object.randomSampling)
-        ? Percent.fromJSON(object.randomSampling)
-        : isSet(object.random_sampling)
-        ? Percent.fromJSON(object.random_sampling)
-        : undefined,
-      overallSampling: isSet(object.overallSampling)
-        ? Percent.fromJSON(object.overallSampling)
-        : isSet(object.overall_sampling)
-        ? Percent.fromJSON(object.overall_sampling)
-        : undefined,
-      verbose: isSet(object.verbose) ? globalThis.Boolean(object.verbose) : false,
-      maxPathTagLength: isSet(object.maxPathTagLength)
-        ? Number(object.maxPathTagLength)
-        : isSet(object.max_path_tag_length)
-        ? Number(object.max_path_tag_length)
-        : undefined,
-      customTags: globalThis.Array.isArray(object?.customTags)
-        ? object.customTags.map((e: any) => CustomTag.fromJSON(e))
-        : globalThis.Array.isArray(object?.custom_tags)
-        ? object.custom_tags.map((e: any) => CustomTag.fromJSON(e))
-        : [],
-      provider: isSet(object.provider) ? Tracing_Http.fromJSON(object.provider) : undefined,
-      spawnUpstreamSpan: isSet(object.spawnUpstreamSpan)
-        ? Boolean(object.spawnUpstreamSpan)
-        : isSet(object.spawn_upstream_span)
-        ? Boolean(object.spawn_upstream_span)
-        : undefined,
-      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
-      upstreamOperation: isSet(object.upstreamOperation)
-        ? globalThis.String(object.upstreamOperation)
-        : isSet(object.upstream_operation)
-        ? globalThis.String(object.upstream_operation)
-        : "",
-    };
-  },
-
   toJSON(message: HttpConnectionManager_Tracing): unknown {
     const obj: any = {};
     if (message.clientSampling !== undefined) {
@@ -3343,21 +2909,6 @@ export const HttpConnectionManager_InternalAddressConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_InternalAddressConfig {
-    return {
-      unixSockets: isSet(object.unixSockets)
-        ? globalThis.Boolean(object.unixSockets)
-        : isSet(object.unix_sockets)
-        ? globalThis.Boolean(object.unix_sockets)
-        : false,
-      cidrRanges: globalThis.Array.isArray(object?.cidrRanges)
-        ? object.cidrRanges.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.cidr_ranges)
-        ? object.cidr_ranges.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: HttpConnectionManager_InternalAddressConfig): unknown {
     const obj: any = {};
     if (message.unixSockets !== false) {
@@ -3480,16 +3031,6 @@ export const HttpConnectionManager_SetCurrentClientCertDetails: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_SetCurrentClientCertDetails {
-    return {
-      subject: isSet(object.subject) ? Boolean(object.subject) : undefined,
-      cert: isSet(object.cert) ? globalThis.Boolean(object.cert) : false,
-      chain: isSet(object.chain) ? globalThis.Boolean(object.chain) : false,
-      dns: isSet(object.dns) ? globalThis.Boolean(object.dns) : false,
-      uri: isSet(object.uri) ? globalThis.Boolean(object.uri) : false,
-    };
-  },
-
   toJSON(message: HttpConnectionManager_SetCurrentClientCertDetails): unknown {
     const obj: any = {};
     if (message.subject !== undefined) {
@@ -3599,21 +3140,6 @@ export const HttpConnectionManager_ForwardClientCertConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_ForwardClientCertConfig {
-    return {
-      forwardClientCertDetails: isSet(object.forwardClientCertDetails)
-        ? httpConnectionManager_ForwardClientCertDetailsFromJSON(object.forwardClientCertDetails)
-        : isSet(object.forward_client_cert_details)
-        ? httpConnectionManager_ForwardClientCertDetailsFromJSON(object.forward_client_cert_details)
-        : 0,
-      setCurrentClientCertDetails: isSet(object.setCurrentClientCertDetails)
-        ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.setCurrentClientCertDetails)
-        : isSet(object.set_current_client_cert_details)
-        ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.set_current_client_cert_details)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpConnectionManager_ForwardClientCertConfig): unknown {
     const obj: any = {};
     if (message.forwardClientCertDetails !== 0) {
@@ -3719,18 +3245,6 @@ export const HttpConnectionManager_UpgradeConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_UpgradeConfig {
-    return {
-      upgradeType: isSet(object.upgradeType)
-        ? globalThis.String(object.upgradeType)
-        : isSet(object.upgrade_type)
-        ? globalThis.String(object.upgrade_type)
-        : "",
-      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => HttpFilter.fromJSON(e)) : [],
-      enabled: isSet(object.enabled) ? Boolean(object.enabled) : undefined,
-    };
-  },
-
   toJSON(message: HttpConnectionManager_UpgradeConfig): unknown {
     const obj: any = {};
     if (message.upgradeType !== "") {
@@ -3820,21 +3334,6 @@ export const HttpConnectionManager_PathNormalizationOptions: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): HttpConnectionManager_PathNormalizationOptions {
-    return {
-      forwardingTransformation: isSet(object.forwardingTransformation)
-        ? PathTransformation.fromJSON(object.forwardingTransformation)
-        : isSet(object.forwarding_transformation)
-        ? PathTransformation.fromJSON(object.forwarding_transformation)
-        : undefined,
-      httpFilterTransformation: isSet(object.httpFilterTransformation)
-        ? PathTransformation.fromJSON(object.httpFilterTransformation)
-        : isSet(object.http_filter_transformation)
-        ? PathTransformation.fromJSON(object.http_filter_transformation)
-        : undefined,
-    };
   },
 
   toJSON(message: HttpConnectionManager_PathNormalizationOptions): unknown {
@@ -3981,41 +3480,6 @@ export const HttpConnectionManager_ProxyStatusConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_ProxyStatusConfig {
-    return {
-      removeDetails: isSet(object.removeDetails)
-        ? globalThis.Boolean(object.removeDetails)
-        : isSet(object.remove_details)
-        ? globalThis.Boolean(object.remove_details)
-        : false,
-      removeConnectionTerminationDetails: isSet(object.removeConnectionTerminationDetails)
-        ? globalThis.Boolean(object.removeConnectionTerminationDetails)
-        : isSet(object.remove_connection_termination_details)
-        ? globalThis.Boolean(object.remove_connection_termination_details)
-        : false,
-      removeResponseFlags: isSet(object.removeResponseFlags)
-        ? globalThis.Boolean(object.removeResponseFlags)
-        : isSet(object.remove_response_flags)
-        ? globalThis.Boolean(object.remove_response_flags)
-        : false,
-      setRecommendedResponseCode: isSet(object.setRecommendedResponseCode)
-        ? globalThis.Boolean(object.setRecommendedResponseCode)
-        : isSet(object.set_recommended_response_code)
-        ? globalThis.Boolean(object.set_recommended_response_code)
-        : false,
-      useNodeId: isSet(object.useNodeId)
-        ? globalThis.Boolean(object.useNodeId)
-        : isSet(object.use_node_id)
-        ? globalThis.Boolean(object.use_node_id)
-        : undefined,
-      literalProxyName: isSet(object.literalProxyName)
-        ? globalThis.String(object.literalProxyName)
-        : isSet(object.literal_proxy_name)
-        ? globalThis.String(object.literal_proxy_name)
-        : undefined,
-    };
-  },
-
   toJSON(message: HttpConnectionManager_ProxyStatusConfig): unknown {
     const obj: any = {};
     if (message.removeDetails !== false) {
@@ -4131,26 +3595,6 @@ export const HttpConnectionManager_HcmAccessLogOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpConnectionManager_HcmAccessLogOptions {
-    return {
-      accessLogFlushInterval: isSet(object.accessLogFlushInterval)
-        ? Duration.fromJSON(object.accessLogFlushInterval)
-        : isSet(object.access_log_flush_interval)
-        ? Duration.fromJSON(object.access_log_flush_interval)
-        : undefined,
-      flushAccessLogOnNewRequest: isSet(object.flushAccessLogOnNewRequest)
-        ? globalThis.Boolean(object.flushAccessLogOnNewRequest)
-        : isSet(object.flush_access_log_on_new_request)
-        ? globalThis.Boolean(object.flush_access_log_on_new_request)
-        : false,
-      flushLogOnTunnelSuccessfullyEstablished: isSet(object.flushLogOnTunnelSuccessfullyEstablished)
-        ? globalThis.Boolean(object.flushLogOnTunnelSuccessfullyEstablished)
-        : isSet(object.flush_log_on_tunnel_successfully_established)
-        ? globalThis.Boolean(object.flush_log_on_tunnel_successfully_established)
-        : false,
-    };
-  },
-
   toJSON(message: HttpConnectionManager_HcmAccessLogOptions): unknown {
     const obj: any = {};
     if (message.accessLogFlushInterval !== undefined) {
@@ -4241,19 +3685,6 @@ export const LocalReplyConfig: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): LocalReplyConfig {
-    return {
-      mappers: globalThis.Array.isArray(object?.mappers)
-        ? object.mappers.map((e: any) => ResponseMapper.fromJSON(e))
-        : [],
-      bodyFormat: isSet(object.bodyFormat)
-        ? SubstitutionFormatString.fromJSON(object.bodyFormat)
-        : isSet(object.body_format)
-        ? SubstitutionFormatString.fromJSON(object.body_format)
-        : undefined,
-    };
   },
 
   toJSON(message: LocalReplyConfig): unknown {
@@ -4374,28 +3805,6 @@ export const ResponseMapper: MessageFns<
     }
   },
 
-  fromJSON(object: any): ResponseMapper {
-    return {
-      filter: isSet(object.filter) ? AccessLogFilter.fromJSON(object.filter) : undefined,
-      statusCode: isSet(object.statusCode)
-        ? Number(object.statusCode)
-        : isSet(object.status_code)
-        ? Number(object.status_code)
-        : undefined,
-      body: isSet(object.body) ? DataSource.fromJSON(object.body) : undefined,
-      bodyFormatOverride: isSet(object.bodyFormatOverride)
-        ? SubstitutionFormatString.fromJSON(object.bodyFormatOverride)
-        : isSet(object.body_format_override)
-        ? SubstitutionFormatString.fromJSON(object.body_format_override)
-        : undefined,
-      headersToAdd: globalThis.Array.isArray(object?.headersToAdd)
-        ? object.headersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.headers_to_add)
-        ? object.headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ResponseMapper): unknown {
     const obj: any = {};
     if (message.filter !== undefined) {
@@ -4494,21 +3903,6 @@ export const Rds: MessageFns<Rds, "envoy.extensions.filters.network.http_connect
     }
   },
 
-  fromJSON(object: any): Rds {
-    return {
-      configSource: isSet(object.configSource)
-        ? ConfigSource.fromJSON(object.configSource)
-        : isSet(object.config_source)
-        ? ConfigSource.fromJSON(object.config_source)
-        : undefined,
-      routeConfigName: isSet(object.routeConfigName)
-        ? globalThis.String(object.routeConfigName)
-        : isSet(object.route_config_name)
-        ? globalThis.String(object.route_config_name)
-        : "",
-    };
-  },
-
   toJSON(message: Rds): unknown {
     const obj: any = {};
     if (message.configSource !== undefined) {
@@ -4581,16 +3975,6 @@ export const ScopedRouteConfigurationsList: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ScopedRouteConfigurationsList {
-    return {
-      scopedRouteConfigurations: globalThis.Array.isArray(object?.scopedRouteConfigurations)
-        ? object.scopedRouteConfigurations.map((e: any) => ScopedRouteConfiguration.fromJSON(e))
-        : globalThis.Array.isArray(object?.scoped_route_configurations)
-        ? object.scoped_route_configurations.map((e: any) => ScopedRouteConfiguration.fromJSON(e))
-        : [],
-    };
   },
 
   toJSON(message: ScopedRouteConfigurationsList): unknown {
@@ -4712,32 +4096,6 @@ export const ScopedRoutes: MessageFns<
     }
   },
 
-  fromJSON(object: any): ScopedRoutes {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      scopeKeyBuilder: isSet(object.scopeKeyBuilder)
-        ? ScopedRoutes_ScopeKeyBuilder.fromJSON(object.scopeKeyBuilder)
-        : isSet(object.scope_key_builder)
-        ? ScopedRoutes_ScopeKeyBuilder.fromJSON(object.scope_key_builder)
-        : undefined,
-      rdsConfigSource: isSet(object.rdsConfigSource)
-        ? ConfigSource.fromJSON(object.rdsConfigSource)
-        : isSet(object.rds_config_source)
-        ? ConfigSource.fromJSON(object.rds_config_source)
-        : undefined,
-      scopedRouteConfigurationsList: isSet(object.scopedRouteConfigurationsList)
-        ? ScopedRouteConfigurationsList.fromJSON(object.scopedRouteConfigurationsList)
-        : isSet(object.scoped_route_configurations_list)
-        ? ScopedRouteConfigurationsList.fromJSON(object.scoped_route_configurations_list)
-        : undefined,
-      scopedRds: isSet(object.scopedRds)
-        ? ScopedRds.fromJSON(object.scopedRds)
-        : isSet(object.scoped_rds)
-        ? ScopedRds.fromJSON(object.scoped_rds)
-        : undefined,
-    };
-  },
-
   toJSON(message: ScopedRoutes): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -4831,14 +4189,6 @@ export const ScopedRoutes_ScopeKeyBuilder: MessageFns<
     }
   },
 
-  fromJSON(object: any): ScopedRoutes_ScopeKeyBuilder {
-    return {
-      fragments: globalThis.Array.isArray(object?.fragments)
-        ? object.fragments.map((e: any) => ScopedRoutes_ScopeKeyBuilder_FragmentBuilder.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: ScopedRoutes_ScopeKeyBuilder): unknown {
     const obj: any = {};
     if (message.fragments?.length) {
@@ -4915,16 +4265,6 @@ export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): ScopedRoutes_ScopeKeyBuilder_FragmentBuilder {
-    return {
-      headerValueExtractor: isSet(object.headerValueExtractor)
-        ? ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor.fromJSON(object.headerValueExtractor)
-        : isSet(object.header_value_extractor)
-        ? ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor.fromJSON(object.header_value_extractor)
-        : undefined,
-    };
   },
 
   toJSON(message: ScopedRoutes_ScopeKeyBuilder_FragmentBuilder): unknown {
@@ -5049,21 +4389,6 @@ export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor: 
     }
   },
 
-  fromJSON(object: any): ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      elementSeparator: isSet(object.elementSeparator)
-        ? globalThis.String(object.elementSeparator)
-        : isSet(object.element_separator)
-        ? globalThis.String(object.element_separator)
-        : "",
-      index: isSet(object.index) ? globalThis.Number(object.index) : undefined,
-      element: isSet(object.element)
-        ? ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement.fromJSON(object.element)
-        : undefined,
-    };
-  },
-
   toJSON(message: ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -5168,13 +4493,6 @@ export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_K
     }
   },
 
-  fromJSON(object: any): ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement {
-    return {
-      separator: isSet(object.separator) ? globalThis.String(object.separator) : "",
-      key: isSet(object.key) ? globalThis.String(object.key) : "",
-    };
-  },
-
   toJSON(message: ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement): unknown {
     const obj: any = {};
     if (message.separator !== "") {
@@ -5258,21 +4576,6 @@ export const ScopedRds: MessageFns<ScopedRds, "envoy.extensions.filters.network.
       } finally {
         (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
       }
-    },
-
-    fromJSON(object: any): ScopedRds {
-      return {
-        scopedRdsConfigSource: isSet(object.scopedRdsConfigSource)
-          ? ConfigSource.fromJSON(object.scopedRdsConfigSource)
-          : isSet(object.scoped_rds_config_source)
-          ? ConfigSource.fromJSON(object.scoped_rds_config_source)
-          : undefined,
-        srdsResourcesLocator: isSet(object.srdsResourcesLocator)
-          ? globalThis.String(object.srdsResourcesLocator)
-          : isSet(object.srds_resources_locator)
-          ? globalThis.String(object.srds_resources_locator)
-          : "",
-      };
     },
 
     toJSON(message: ScopedRds): unknown {
@@ -5394,28 +4697,6 @@ export const HttpFilter: MessageFns<
     }
   },
 
-  fromJSON(object: any): HttpFilter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-      configDiscovery: isSet(object.configDiscovery)
-        ? ExtensionConfigSource.fromJSON(object.configDiscovery)
-        : isSet(object.config_discovery)
-        ? ExtensionConfigSource.fromJSON(object.config_discovery)
-        : undefined,
-      isOptional: isSet(object.isOptional)
-        ? globalThis.Boolean(object.isOptional)
-        : isSet(object.is_optional)
-        ? globalThis.Boolean(object.is_optional)
-        : false,
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : false,
-    };
-  },
-
   toJSON(message: HttpFilter): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -5504,16 +4785,6 @@ export const RequestIDExtension: MessageFns<
     }
   },
 
-  fromJSON(object: any): RequestIDExtension {
-    return {
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-    };
-  },
-
   toJSON(message: RequestIDExtension): unknown {
     const obj: any = {};
     if (message.typedConfig !== undefined) {
@@ -5584,10 +4855,6 @@ export const EnvoyMobileHttpConnectionManager: MessageFns<
     }
   },
 
-  fromJSON(object: any): EnvoyMobileHttpConnectionManager {
-    return { config: isSet(object.config) ? HttpConnectionManager.fromJSON(object.config) : undefined };
-  },
-
   toJSON(message: EnvoyMobileHttpConnectionManager): unknown {
     const obj: any = {};
     if (message.config !== undefined) {
@@ -5616,15 +4883,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -90,19 +90,6 @@ export enum RBAC_EnforcementType {
   CONTINUOUS = 1,
 }
 
-export function rBAC_EnforcementTypeFromJSON(object: any): RBAC_EnforcementType {
-  switch (object) {
-    case 0:
-    case "ONE_TIME_ON_FIRST_BYTE":
-      return RBAC_EnforcementType.ONE_TIME_ON_FIRST_BYTE;
-    case 1:
-    case "CONTINUOUS":
-      return RBAC_EnforcementType.CONTINUOUS;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum RBAC_EnforcementType");
-  }
-}
-
 export function rBAC_EnforcementTypeToJSON(object: RBAC_EnforcementType): string {
   switch (object) {
     case RBAC_EnforcementType.ONE_TIME_ON_FIRST_BYTE:
@@ -247,43 +234,6 @@ export const RBAC: MessageFns<RBAC, "envoy.extensions.filters.network.rbac.v3.RB
     }
   },
 
-  fromJSON(object: any): RBAC {
-    return {
-      rules: isSet(object.rules) ? RBAC1.fromJSON(object.rules) : undefined,
-      matcher: isSet(object.matcher) ? Matcher.fromJSON(object.matcher) : undefined,
-      shadowRules: isSet(object.shadowRules)
-        ? RBAC1.fromJSON(object.shadowRules)
-        : isSet(object.shadow_rules)
-        ? RBAC1.fromJSON(object.shadow_rules)
-        : undefined,
-      shadowMatcher: isSet(object.shadowMatcher)
-        ? Matcher.fromJSON(object.shadowMatcher)
-        : isSet(object.shadow_matcher)
-        ? Matcher.fromJSON(object.shadow_matcher)
-        : undefined,
-      shadowRulesStatPrefix: isSet(object.shadowRulesStatPrefix)
-        ? globalThis.String(object.shadowRulesStatPrefix)
-        : isSet(object.shadow_rules_stat_prefix)
-        ? globalThis.String(object.shadow_rules_stat_prefix)
-        : "",
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      enforcementType: isSet(object.enforcementType)
-        ? rBAC_EnforcementTypeFromJSON(object.enforcementType)
-        : isSet(object.enforcement_type)
-        ? rBAC_EnforcementTypeFromJSON(object.enforcement_type)
-        : 0,
-      delayDeny: isSet(object.delayDeny)
-        ? Duration.fromJSON(object.delayDeny)
-        : isSet(object.delay_deny)
-        ? Duration.fromJSON(object.delay_deny)
-        : undefined,
-    };
-  },
-
   toJSON(message: RBAC): unknown {
     const obj: any = {};
     if (message.rules !== undefined) {
@@ -346,15 +296,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

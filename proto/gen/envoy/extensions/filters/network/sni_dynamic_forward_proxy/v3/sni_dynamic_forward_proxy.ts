@@ -111,26 +111,6 @@ export const FilterConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): FilterConfig {
-    return {
-      dnsCacheConfig: isSet(object.dnsCacheConfig)
-        ? DnsCacheConfig.fromJSON(object.dnsCacheConfig)
-        : isSet(object.dns_cache_config)
-        ? DnsCacheConfig.fromJSON(object.dns_cache_config)
-        : undefined,
-      portValue: isSet(object.portValue)
-        ? globalThis.Number(object.portValue)
-        : isSet(object.port_value)
-        ? globalThis.Number(object.port_value)
-        : undefined,
-      saveUpstreamAddress: isSet(object.saveUpstreamAddress)
-        ? globalThis.Boolean(object.saveUpstreamAddress)
-        : isSet(object.save_upstream_address)
-        ? globalThis.Boolean(object.save_upstream_address)
-        : false,
-    };
-  },
-
   toJSON(message: FilterConfig): unknown {
     const obj: any = {};
     if (message.dnsCacheConfig !== undefined) {
@@ -167,15 +147,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

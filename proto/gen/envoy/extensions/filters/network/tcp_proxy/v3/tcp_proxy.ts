@@ -49,22 +49,6 @@ export enum UpstreamConnectMode {
   ON_DOWNSTREAM_TLS_HANDSHAKE = 2,
 }
 
-export function upstreamConnectModeFromJSON(object: any): UpstreamConnectMode {
-  switch (object) {
-    case 0:
-    case "IMMEDIATE":
-      return UpstreamConnectMode.IMMEDIATE;
-    case 1:
-    case "ON_DOWNSTREAM_DATA":
-      return UpstreamConnectMode.ON_DOWNSTREAM_DATA;
-    case 2:
-    case "ON_DOWNSTREAM_TLS_HANDSHAKE":
-      return UpstreamConnectMode.ON_DOWNSTREAM_TLS_HANDSHAKE;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum UpstreamConnectMode");
-  }
-}
-
 export function upstreamConnectModeToJSON(object: UpstreamConnectMode): string {
   switch (object) {
     case UpstreamConnectMode.IMMEDIATE:
@@ -720,112 +704,6 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     }
   },
 
-  fromJSON(object: any): TcpProxy {
-    return {
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : undefined,
-      weightedClusters: isSet(object.weightedClusters)
-        ? TcpProxy_WeightedCluster.fromJSON(object.weightedClusters)
-        : isSet(object.weighted_clusters)
-        ? TcpProxy_WeightedCluster.fromJSON(object.weighted_clusters)
-        : undefined,
-      onDemand: isSet(object.onDemand)
-        ? TcpProxy_OnDemand.fromJSON(object.onDemand)
-        : isSet(object.on_demand)
-        ? TcpProxy_OnDemand.fromJSON(object.on_demand)
-        : undefined,
-      metadataMatch: isSet(object.metadataMatch)
-        ? Metadata.fromJSON(object.metadataMatch)
-        : isSet(object.metadata_match)
-        ? Metadata.fromJSON(object.metadata_match)
-        : undefined,
-      idleTimeout: isSet(object.idleTimeout)
-        ? Duration.fromJSON(object.idleTimeout)
-        : isSet(object.idle_timeout)
-        ? Duration.fromJSON(object.idle_timeout)
-        : undefined,
-      downstreamIdleTimeout: isSet(object.downstreamIdleTimeout)
-        ? Duration.fromJSON(object.downstreamIdleTimeout)
-        : isSet(object.downstream_idle_timeout)
-        ? Duration.fromJSON(object.downstream_idle_timeout)
-        : undefined,
-      upstreamIdleTimeout: isSet(object.upstreamIdleTimeout)
-        ? Duration.fromJSON(object.upstreamIdleTimeout)
-        : isSet(object.upstream_idle_timeout)
-        ? Duration.fromJSON(object.upstream_idle_timeout)
-        : undefined,
-      accessLog: globalThis.Array.isArray(object?.accessLog)
-        ? object.accessLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.access_log)
-        ? object.access_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      maxConnectAttempts: isSet(object.maxConnectAttempts)
-        ? Number(object.maxConnectAttempts)
-        : isSet(object.max_connect_attempts)
-        ? Number(object.max_connect_attempts)
-        : undefined,
-      backoffOptions: isSet(object.backoffOptions)
-        ? BackoffStrategy.fromJSON(object.backoffOptions)
-        : isSet(object.backoff_options)
-        ? BackoffStrategy.fromJSON(object.backoff_options)
-        : undefined,
-      hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
-        ? object.hashPolicy.map((e: any) => HashPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.hash_policy)
-        ? object.hash_policy.map((e: any) => HashPolicy.fromJSON(e))
-        : [],
-      tunnelingConfig: isSet(object.tunnelingConfig)
-        ? TcpProxy_TunnelingConfig.fromJSON(object.tunnelingConfig)
-        : isSet(object.tunneling_config)
-        ? TcpProxy_TunnelingConfig.fromJSON(object.tunneling_config)
-        : undefined,
-      maxDownstreamConnectionDuration: isSet(object.maxDownstreamConnectionDuration)
-        ? Duration.fromJSON(object.maxDownstreamConnectionDuration)
-        : isSet(object.max_downstream_connection_duration)
-        ? Duration.fromJSON(object.max_downstream_connection_duration)
-        : undefined,
-      maxDownstreamConnectionDurationJitterPercentage: isSet(object.maxDownstreamConnectionDurationJitterPercentage)
-        ? Percent.fromJSON(object.maxDownstreamConnectionDurationJitterPercentage)
-        : isSet(object.max_downstream_connection_duration_jitter_percentage)
-        ? Percent.fromJSON(object.max_downstream_connection_duration_jitter_percentage)
-        : undefined,
-      accessLogFlushInterval: isSet(object.accessLogFlushInterval)
-        ? Duration.fromJSON(object.accessLogFlushInterval)
-        : isSet(object.access_log_flush_interval)
-        ? Duration.fromJSON(object.access_log_flush_interval)
-        : undefined,
-      flushAccessLogOnConnected: isSet(object.flushAccessLogOnConnected)
-        ? globalThis.Boolean(object.flushAccessLogOnConnected)
-        : isSet(object.flush_access_log_on_connected)
-        ? globalThis.Boolean(object.flush_access_log_on_connected)
-        : false,
-      accessLogOptions: isSet(object.accessLogOptions)
-        ? TcpProxy_TcpAccessLogOptions.fromJSON(object.accessLogOptions)
-        : isSet(object.access_log_options)
-        ? TcpProxy_TcpAccessLogOptions.fromJSON(object.access_log_options)
-        : undefined,
-      proxyProtocolTlvs: globalThis.Array.isArray(object?.proxyProtocolTlvs)
-        ? object.proxyProtocolTlvs.map((e: any) => TlvEntry.fromJSON(e))
-        : globalThis.Array.isArray(object?.proxy_protocol_tlvs)
-        ? object.proxy_protocol_tlvs.map((e: any) => TlvEntry.fromJSON(e))
-        : [],
-      upstreamConnectMode: isSet(object.upstreamConnectMode)
-        ? upstreamConnectModeFromJSON(object.upstreamConnectMode)
-        : isSet(object.upstream_connect_mode)
-        ? upstreamConnectModeFromJSON(object.upstream_connect_mode)
-        : 0,
-      maxEarlyDataBytes: isSet(object.maxEarlyDataBytes)
-        ? Number(object.maxEarlyDataBytes)
-        : isSet(object.max_early_data_bytes)
-        ? Number(object.max_early_data_bytes)
-        : undefined,
-    };
-  },
-
   toJSON(message: TcpProxy): unknown {
     const obj: any = {};
     if (message.statPrefix !== "") {
@@ -1005,14 +883,6 @@ export const TcpProxy_WeightedCluster: MessageFns<
     }
   },
 
-  fromJSON(object: any): TcpProxy_WeightedCluster {
-    return {
-      clusters: globalThis.Array.isArray(object?.clusters)
-        ? object.clusters.map((e: any) => TcpProxy_WeightedCluster_ClusterWeight.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: TcpProxy_WeightedCluster): unknown {
     const obj: any = {};
     if (message.clusters?.length) {
@@ -1101,18 +971,6 @@ export const TcpProxy_WeightedCluster_ClusterWeight: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): TcpProxy_WeightedCluster_ClusterWeight {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      weight: isSet(object.weight) ? globalThis.Number(object.weight) : 0,
-      metadataMatch: isSet(object.metadataMatch)
-        ? Metadata.fromJSON(object.metadataMatch)
-        : isSet(object.metadata_match)
-        ? Metadata.fromJSON(object.metadata_match)
-        : undefined,
-    };
   },
 
   toJSON(message: TcpProxy_WeightedCluster_ClusterWeight): unknown {
@@ -1291,52 +1149,6 @@ export const TcpProxy_TunnelingConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): TcpProxy_TunnelingConfig {
-    return {
-      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
-      usePost: isSet(object.usePost)
-        ? globalThis.Boolean(object.usePost)
-        : isSet(object.use_post)
-        ? globalThis.Boolean(object.use_post)
-        : false,
-      headersToAdd: globalThis.Array.isArray(object?.headersToAdd)
-        ? object.headersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.headers_to_add)
-        ? object.headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      propagateResponseHeaders: isSet(object.propagateResponseHeaders)
-        ? globalThis.Boolean(object.propagateResponseHeaders)
-        : isSet(object.propagate_response_headers)
-        ? globalThis.Boolean(object.propagate_response_headers)
-        : false,
-      postPath: isSet(object.postPath)
-        ? globalThis.String(object.postPath)
-        : isSet(object.post_path)
-        ? globalThis.String(object.post_path)
-        : "",
-      propagateResponseTrailers: isSet(object.propagateResponseTrailers)
-        ? globalThis.Boolean(object.propagateResponseTrailers)
-        : isSet(object.propagate_response_trailers)
-        ? globalThis.Boolean(object.propagate_response_trailers)
-        : false,
-      requestIdExtension: isSet(object.requestIdExtension)
-        ? RequestIDExtension.fromJSON(object.requestIdExtension)
-        : isSet(object.request_id_extension)
-        ? RequestIDExtension.fromJSON(object.request_id_extension)
-        : undefined,
-      requestIdHeader: isSet(object.requestIdHeader)
-        ? globalThis.String(object.requestIdHeader)
-        : isSet(object.request_id_header)
-        ? globalThis.String(object.request_id_header)
-        : "",
-      requestIdMetadataKey: isSet(object.requestIdMetadataKey)
-        ? globalThis.String(object.requestIdMetadataKey)
-        : isSet(object.request_id_metadata_key)
-        ? globalThis.String(object.request_id_metadata_key)
-        : "",
-    };
-  },
-
   toJSON(message: TcpProxy_TunnelingConfig): unknown {
     const obj: any = {};
     if (message.hostname !== "") {
@@ -1461,22 +1273,6 @@ export const TcpProxy_OnDemand: MessageFns<
     }
   },
 
-  fromJSON(object: any): TcpProxy_OnDemand {
-    return {
-      odcdsConfig: isSet(object.odcdsConfig)
-        ? ConfigSource.fromJSON(object.odcdsConfig)
-        : isSet(object.odcds_config)
-        ? ConfigSource.fromJSON(object.odcds_config)
-        : undefined,
-      resourcesLocator: isSet(object.resourcesLocator)
-        ? globalThis.String(object.resourcesLocator)
-        : isSet(object.resources_locator)
-        ? globalThis.String(object.resources_locator)
-        : "",
-      timeout: isSet(object.timeout) ? Duration.fromJSON(object.timeout) : undefined,
-    };
-  },
-
   toJSON(message: TcpProxy_OnDemand): unknown {
     const obj: any = {};
     if (message.odcdsConfig !== undefined) {
@@ -1568,21 +1364,6 @@ export const TcpProxy_TcpAccessLogOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): TcpProxy_TcpAccessLogOptions {
-    return {
-      accessLogFlushInterval: isSet(object.accessLogFlushInterval)
-        ? Duration.fromJSON(object.accessLogFlushInterval)
-        : isSet(object.access_log_flush_interval)
-        ? Duration.fromJSON(object.access_log_flush_interval)
-        : undefined,
-      flushAccessLogOnConnected: isSet(object.flushAccessLogOnConnected)
-        ? globalThis.Boolean(object.flushAccessLogOnConnected)
-        : isSet(object.flush_access_log_on_connected)
-        ? globalThis.Boolean(object.flush_access_log_on_connected)
-        : false,
-    };
-  },
-
   toJSON(message: TcpProxy_TcpAccessLogOptions): unknown {
     const obj: any = {};
     if (message.accessLogFlushInterval !== undefined) {
@@ -1616,15 +1397,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -59,10 +59,6 @@ export const Route: MessageFns<Route, "envoy.extensions.filters.udp.udp_proxy.v3
     }
   },
 
-  fromJSON(object: any): Route {
-    return { cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : "" };
-  },
-
   toJSON(message: Route): unknown {
     const obj: any = {};
     if (message.cluster !== "") {
@@ -89,15 +85,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

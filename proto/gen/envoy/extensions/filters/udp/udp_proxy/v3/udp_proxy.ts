@@ -485,68 +485,6 @@ export const UdpProxyConfig: MessageFns<UdpProxyConfig, "envoy.extensions.filter
     }
   },
 
-  fromJSON(object: any): UdpProxyConfig {
-    return {
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      cluster: isSet(object.cluster) ? globalThis.String(object.cluster) : undefined,
-      matcher: isSet(object.matcher) ? Matcher.fromJSON(object.matcher) : undefined,
-      idleTimeout: isSet(object.idleTimeout)
-        ? Duration.fromJSON(object.idleTimeout)
-        : isSet(object.idle_timeout)
-        ? Duration.fromJSON(object.idle_timeout)
-        : undefined,
-      useOriginalSrcIp: isSet(object.useOriginalSrcIp)
-        ? globalThis.Boolean(object.useOriginalSrcIp)
-        : isSet(object.use_original_src_ip)
-        ? globalThis.Boolean(object.use_original_src_ip)
-        : false,
-      hashPolicies: globalThis.Array.isArray(object?.hashPolicies)
-        ? object.hashPolicies.map((e: any) => UdpProxyConfig_HashPolicy.fromJSON(e))
-        : globalThis.Array.isArray(object?.hash_policies)
-        ? object.hash_policies.map((e: any) => UdpProxyConfig_HashPolicy.fromJSON(e))
-        : [],
-      upstreamSocketConfig: isSet(object.upstreamSocketConfig)
-        ? UdpSocketConfig.fromJSON(object.upstreamSocketConfig)
-        : isSet(object.upstream_socket_config)
-        ? UdpSocketConfig.fromJSON(object.upstream_socket_config)
-        : undefined,
-      usePerPacketLoadBalancing: isSet(object.usePerPacketLoadBalancing)
-        ? globalThis.Boolean(object.usePerPacketLoadBalancing)
-        : isSet(object.use_per_packet_load_balancing)
-        ? globalThis.Boolean(object.use_per_packet_load_balancing)
-        : false,
-      accessLog: globalThis.Array.isArray(object?.accessLog)
-        ? object.accessLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.access_log)
-        ? object.access_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      proxyAccessLog: globalThis.Array.isArray(object?.proxyAccessLog)
-        ? object.proxyAccessLog.map((e: any) => AccessLog.fromJSON(e))
-        : globalThis.Array.isArray(object?.proxy_access_log)
-        ? object.proxy_access_log.map((e: any) => AccessLog.fromJSON(e))
-        : [],
-      sessionFilters: globalThis.Array.isArray(object?.sessionFilters)
-        ? object.sessionFilters.map((e: any) => UdpProxyConfig_SessionFilter.fromJSON(e))
-        : globalThis.Array.isArray(object?.session_filters)
-        ? object.session_filters.map((e: any) => UdpProxyConfig_SessionFilter.fromJSON(e))
-        : [],
-      tunnelingConfig: isSet(object.tunnelingConfig)
-        ? UdpProxyConfig_UdpTunnelingConfig.fromJSON(object.tunnelingConfig)
-        : isSet(object.tunneling_config)
-        ? UdpProxyConfig_UdpTunnelingConfig.fromJSON(object.tunneling_config)
-        : undefined,
-      accessLogOptions: isSet(object.accessLogOptions)
-        ? UdpProxyConfig_UdpAccessLogOptions.fromJSON(object.accessLogOptions)
-        : isSet(object.access_log_options)
-        ? UdpProxyConfig_UdpAccessLogOptions.fromJSON(object.access_log_options)
-        : undefined,
-    };
-  },
-
   toJSON(message: UdpProxyConfig): unknown {
     const obj: any = {};
     if (message.statPrefix !== "") {
@@ -684,17 +622,6 @@ export const UdpProxyConfig_HashPolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): UdpProxyConfig_HashPolicy {
-    return {
-      sourceIp: isSet(object.sourceIp)
-        ? globalThis.Boolean(object.sourceIp)
-        : isSet(object.source_ip)
-        ? globalThis.Boolean(object.source_ip)
-        : undefined,
-      key: isSet(object.key) ? globalThis.String(object.key) : undefined,
-    };
-  },
-
   toJSON(message: UdpProxyConfig_HashPolicy): unknown {
     const obj: any = {};
     if (message.sourceIp !== undefined) {
@@ -787,22 +714,6 @@ export const UdpProxyConfig_SessionFilter: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UdpProxyConfig_SessionFilter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      typedConfig: isSet(object.typedConfig)
-        ? Any.fromJSON(object.typedConfig)
-        : isSet(object.typed_config)
-        ? Any.fromJSON(object.typed_config)
-        : undefined,
-      configDiscovery: isSet(object.configDiscovery)
-        ? ExtensionConfigSource.fromJSON(object.configDiscovery)
-        : isSet(object.config_discovery)
-        ? ExtensionConfigSource.fromJSON(object.config_discovery)
-        : undefined,
-    };
   },
 
   toJSON(message: UdpProxyConfig_SessionFilter): unknown {
@@ -1007,66 +918,6 @@ export const UdpProxyConfig_UdpTunnelingConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): UdpProxyConfig_UdpTunnelingConfig {
-    return {
-      proxyHost: isSet(object.proxyHost)
-        ? globalThis.String(object.proxyHost)
-        : isSet(object.proxy_host)
-        ? globalThis.String(object.proxy_host)
-        : "",
-      proxyPort: isSet(object.proxyPort)
-        ? Number(object.proxyPort)
-        : isSet(object.proxy_port)
-        ? Number(object.proxy_port)
-        : undefined,
-      targetHost: isSet(object.targetHost)
-        ? globalThis.String(object.targetHost)
-        : isSet(object.target_host)
-        ? globalThis.String(object.target_host)
-        : "",
-      defaultTargetPort: isSet(object.defaultTargetPort)
-        ? globalThis.Number(object.defaultTargetPort)
-        : isSet(object.default_target_port)
-        ? globalThis.Number(object.default_target_port)
-        : 0,
-      usePost: isSet(object.usePost)
-        ? globalThis.Boolean(object.usePost)
-        : isSet(object.use_post)
-        ? globalThis.Boolean(object.use_post)
-        : false,
-      postPath: isSet(object.postPath)
-        ? globalThis.String(object.postPath)
-        : isSet(object.post_path)
-        ? globalThis.String(object.post_path)
-        : "",
-      retryOptions: isSet(object.retryOptions)
-        ? UdpProxyConfig_UdpTunnelingConfig_RetryOptions.fromJSON(object.retryOptions)
-        : isSet(object.retry_options)
-        ? UdpProxyConfig_UdpTunnelingConfig_RetryOptions.fromJSON(object.retry_options)
-        : undefined,
-      headersToAdd: globalThis.Array.isArray(object?.headersToAdd)
-        ? object.headersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.headers_to_add)
-        ? object.headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      bufferOptions: isSet(object.bufferOptions)
-        ? UdpProxyConfig_UdpTunnelingConfig_BufferOptions.fromJSON(object.bufferOptions)
-        : isSet(object.buffer_options)
-        ? UdpProxyConfig_UdpTunnelingConfig_BufferOptions.fromJSON(object.buffer_options)
-        : undefined,
-      propagateResponseHeaders: isSet(object.propagateResponseHeaders)
-        ? globalThis.Boolean(object.propagateResponseHeaders)
-        : isSet(object.propagate_response_headers)
-        ? globalThis.Boolean(object.propagate_response_headers)
-        : false,
-      propagateResponseTrailers: isSet(object.propagateResponseTrailers)
-        ? globalThis.Boolean(object.propagateResponseTrailers)
-        : isSet(object.propagate_response_trailers)
-        ? globalThis.Boolean(object.propagate_response_trailers)
-        : false,
-    };
-  },
-
   toJSON(message: UdpProxyConfig_UdpTunnelingConfig): unknown {
     const obj: any = {};
     if (message.proxyHost !== "") {
@@ -1193,21 +1044,6 @@ export const UdpProxyConfig_UdpTunnelingConfig_BufferOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): UdpProxyConfig_UdpTunnelingConfig_BufferOptions {
-    return {
-      maxBufferedDatagrams: isSet(object.maxBufferedDatagrams)
-        ? Number(object.maxBufferedDatagrams)
-        : isSet(object.max_buffered_datagrams)
-        ? Number(object.max_buffered_datagrams)
-        : undefined,
-      maxBufferedBytes: isSet(object.maxBufferedBytes)
-        ? Number(object.maxBufferedBytes)
-        : isSet(object.max_buffered_bytes)
-        ? Number(object.max_buffered_bytes)
-        : undefined,
-    };
-  },
-
   toJSON(message: UdpProxyConfig_UdpTunnelingConfig_BufferOptions): unknown {
     const obj: any = {};
     if (message.maxBufferedDatagrams !== undefined) {
@@ -1296,21 +1132,6 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
-    return {
-      maxConnectAttempts: isSet(object.maxConnectAttempts)
-        ? Number(object.maxConnectAttempts)
-        : isSet(object.max_connect_attempts)
-        ? Number(object.max_connect_attempts)
-        : undefined,
-      backoffOptions: isSet(object.backoffOptions)
-        ? BackoffStrategy.fromJSON(object.backoffOptions)
-        : isSet(object.backoff_options)
-        ? BackoffStrategy.fromJSON(object.backoff_options)
-        : undefined,
-    };
   },
 
   toJSON(message: UdpProxyConfig_UdpTunnelingConfig_RetryOptions): unknown {
@@ -1402,21 +1223,6 @@ export const UdpProxyConfig_UdpAccessLogOptions: MessageFns<
     }
   },
 
-  fromJSON(object: any): UdpProxyConfig_UdpAccessLogOptions {
-    return {
-      accessLogFlushInterval: isSet(object.accessLogFlushInterval)
-        ? Duration.fromJSON(object.accessLogFlushInterval)
-        : isSet(object.access_log_flush_interval)
-        ? Duration.fromJSON(object.access_log_flush_interval)
-        : undefined,
-      flushAccessLogOnTunnelConnected: isSet(object.flushAccessLogOnTunnelConnected)
-        ? globalThis.Boolean(object.flushAccessLogOnTunnelConnected)
-        : isSet(object.flush_access_log_on_tunnel_connected)
-        ? globalThis.Boolean(object.flush_access_log_on_tunnel_connected)
-        : false,
-    };
-  },
-
   toJSON(message: UdpProxyConfig_UdpAccessLogOptions): unknown {
     const obj: any = {};
     if (message.accessLogFlushInterval !== undefined) {
@@ -1450,15 +1256,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -66,16 +66,6 @@ export const HealthCheckEventFileSink: MessageFns<
     }
   },
 
-  fromJSON(object: any): HealthCheckEventFileSink {
-    return {
-      eventLogPath: isSet(object.eventLogPath)
-        ? globalThis.String(object.eventLogPath)
-        : isSet(object.event_log_path)
-        ? globalThis.String(object.event_log_path)
-        : "",
-    };
-  },
-
   toJSON(message: HealthCheckEventFileSink): unknown {
     const obj: any = {};
     if (message.eventLogPath !== "") {
@@ -102,15 +92,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -126,27 +126,6 @@ export const LocalResponsePolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): LocalResponsePolicy {
-    return {
-      body: isSet(object.body) ? DataSource.fromJSON(object.body) : undefined,
-      bodyFormat: isSet(object.bodyFormat)
-        ? SubstitutionFormatString.fromJSON(object.bodyFormat)
-        : isSet(object.body_format)
-        ? SubstitutionFormatString.fromJSON(object.body_format)
-        : undefined,
-      statusCode: isSet(object.statusCode)
-        ? Number(object.statusCode)
-        : isSet(object.status_code)
-        ? Number(object.status_code)
-        : undefined,
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: LocalResponsePolicy): unknown {
     const obj: any = {};
     if (message.body !== undefined) {
@@ -189,15 +168,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

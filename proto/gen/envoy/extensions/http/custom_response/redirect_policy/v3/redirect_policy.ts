@@ -181,37 +181,6 @@ export const RedirectPolicy: MessageFns<
     }
   },
 
-  fromJSON(object: any): RedirectPolicy {
-    return {
-      uri: isSet(object.uri) ? globalThis.String(object.uri) : undefined,
-      redirectAction: isSet(object.redirectAction)
-        ? RedirectAction.fromJSON(object.redirectAction)
-        : isSet(object.redirect_action)
-        ? RedirectAction.fromJSON(object.redirect_action)
-        : undefined,
-      statusCode: isSet(object.statusCode)
-        ? Number(object.statusCode)
-        : isSet(object.status_code)
-        ? Number(object.status_code)
-        : undefined,
-      responseHeadersToAdd: globalThis.Array.isArray(object?.responseHeadersToAdd)
-        ? object.responseHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.response_headers_to_add)
-        ? object.response_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      requestHeadersToAdd: globalThis.Array.isArray(object?.requestHeadersToAdd)
-        ? object.requestHeadersToAdd.map((e: any) => HeaderValueOption.fromJSON(e))
-        : globalThis.Array.isArray(object?.request_headers_to_add)
-        ? object.request_headers_to_add.map((e: any) => HeaderValueOption.fromJSON(e))
-        : [],
-      modifyRequestHeadersAction: isSet(object.modifyRequestHeadersAction)
-        ? TypedExtensionConfig.fromJSON(object.modifyRequestHeadersAction)
-        : isSet(object.modify_request_headers_action)
-        ? TypedExtensionConfig.fromJSON(object.modify_request_headers_action)
-        : undefined,
-    };
-  },
-
   toJSON(message: RedirectPolicy): unknown {
     const obj: any = {};
     if (message.uri !== undefined) {
@@ -263,15 +232,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -63,14 +63,6 @@ export const HeaderMutation: MessageFns<
     }
   },
 
-  fromJSON(object: any): HeaderMutation {
-    return {
-      mutations: globalThis.Array.isArray(object?.mutations)
-        ? object.mutations.map((e: any) => HeaderMutation1.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: HeaderMutation): unknown {
     const obj: any = {};
     if (message.mutations?.length) {
@@ -101,7 +93,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

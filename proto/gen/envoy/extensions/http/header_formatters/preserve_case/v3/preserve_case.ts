@@ -36,23 +36,6 @@ export enum PreserveCaseFormatterConfig_FormatterTypeOnEnvoyHeaders {
   PROPER_CASE = 1,
 }
 
-export function preserveCaseFormatterConfig_FormatterTypeOnEnvoyHeadersFromJSON(
-  object: any,
-): PreserveCaseFormatterConfig_FormatterTypeOnEnvoyHeaders {
-  switch (object) {
-    case 0:
-    case "DEFAULT":
-      return PreserveCaseFormatterConfig_FormatterTypeOnEnvoyHeaders.DEFAULT;
-    case 1:
-    case "PROPER_CASE":
-      return PreserveCaseFormatterConfig_FormatterTypeOnEnvoyHeaders.PROPER_CASE;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum PreserveCaseFormatterConfig_FormatterTypeOnEnvoyHeaders",
-      );
-  }
-}
-
 export function preserveCaseFormatterConfig_FormatterTypeOnEnvoyHeadersToJSON(
   object: PreserveCaseFormatterConfig_FormatterTypeOnEnvoyHeaders,
 ): string {
@@ -129,21 +112,6 @@ export const PreserveCaseFormatterConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): PreserveCaseFormatterConfig {
-    return {
-      forwardReasonPhrase: isSet(object.forwardReasonPhrase)
-        ? globalThis.Boolean(object.forwardReasonPhrase)
-        : isSet(object.forward_reason_phrase)
-        ? globalThis.Boolean(object.forward_reason_phrase)
-        : false,
-      formatterTypeOnEnvoyHeaders: isSet(object.formatterTypeOnEnvoyHeaders)
-        ? preserveCaseFormatterConfig_FormatterTypeOnEnvoyHeadersFromJSON(object.formatterTypeOnEnvoyHeaders)
-        : isSet(object.formatter_type_on_envoy_headers)
-        ? preserveCaseFormatterConfig_FormatterTypeOnEnvoyHeadersFromJSON(object.formatter_type_on_envoy_headers)
-        : 0,
-    };
-  },
-
   toJSON(message: PreserveCaseFormatterConfig): unknown {
     const obj: any = {};
     if (message.forwardReasonPhrase !== false) {
@@ -176,15 +144,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -106,18 +106,6 @@ export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_creden
     }
   },
 
-  fromJSON(object: any): Generic {
-    return {
-      credential: isSet(object.credential) ? SdsSecretConfig.fromJSON(object.credential) : undefined,
-      header: isSet(object.header) ? globalThis.String(object.header) : "",
-      headerValuePrefix: isSet(object.headerValuePrefix)
-        ? globalThis.String(object.headerValuePrefix)
-        : isSet(object.header_value_prefix)
-        ? globalThis.String(object.header_value_prefix)
-        : "",
-    };
-  },
-
   toJSON(message: Generic): unknown {
     const obj: any = {};
     if (message.credential !== undefined) {
@@ -154,15 +142,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

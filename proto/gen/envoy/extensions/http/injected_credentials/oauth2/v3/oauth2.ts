@@ -61,19 +61,6 @@ export enum OAuth2_AuthType {
   URL_ENCODED_BODY = 1,
 }
 
-export function oAuth2_AuthTypeFromJSON(object: any): OAuth2_AuthType {
-  switch (object) {
-    case 0:
-    case "BASIC_AUTH":
-      return OAuth2_AuthType.BASIC_AUTH;
-    case 1:
-    case "URL_ENCODED_BODY":
-      return OAuth2_AuthType.URL_ENCODED_BODY;
-    default:
-      throw new globalThis.Error("Unrecognized enum value " + object + " for enum OAuth2_AuthType");
-  }
-}
-
 export function oAuth2_AuthTypeToJSON(object: OAuth2_AuthType): string {
   switch (object) {
     case OAuth2_AuthType.BASIC_AUTH:
@@ -218,32 +205,6 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credenti
     }
   },
 
-  fromJSON(object: any): OAuth2 {
-    return {
-      tokenEndpoint: isSet(object.tokenEndpoint)
-        ? HttpUri.fromJSON(object.tokenEndpoint)
-        : isSet(object.token_endpoint)
-        ? HttpUri.fromJSON(object.token_endpoint)
-        : undefined,
-      scopes: globalThis.Array.isArray(object?.scopes) ? object.scopes.map((e: any) => globalThis.String(e)) : [],
-      clientCredentials: isSet(object.clientCredentials)
-        ? OAuth2_ClientCredentials.fromJSON(object.clientCredentials)
-        : isSet(object.client_credentials)
-        ? OAuth2_ClientCredentials.fromJSON(object.client_credentials)
-        : undefined,
-      tokenFetchRetryInterval: isSet(object.tokenFetchRetryInterval)
-        ? Duration.fromJSON(object.tokenFetchRetryInterval)
-        : isSet(object.token_fetch_retry_interval)
-        ? Duration.fromJSON(object.token_fetch_retry_interval)
-        : undefined,
-      endpointParams: globalThis.Array.isArray(object?.endpointParams)
-        ? object.endpointParams.map((e: any) => OAuth2_EndpointParameter.fromJSON(e))
-        : globalThis.Array.isArray(object?.endpoint_params)
-        ? object.endpoint_params.map((e: any) => OAuth2_EndpointParameter.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: OAuth2): unknown {
     const obj: any = {};
     if (message.tokenEndpoint !== undefined) {
@@ -357,26 +318,6 @@ export const OAuth2_ClientCredentials: MessageFns<
     }
   },
 
-  fromJSON(object: any): OAuth2_ClientCredentials {
-    return {
-      clientId: isSet(object.clientId)
-        ? globalThis.String(object.clientId)
-        : isSet(object.client_id)
-        ? globalThis.String(object.client_id)
-        : "",
-      clientSecret: isSet(object.clientSecret)
-        ? SdsSecretConfig.fromJSON(object.clientSecret)
-        : isSet(object.client_secret)
-        ? SdsSecretConfig.fromJSON(object.client_secret)
-        : undefined,
-      authType: isSet(object.authType)
-        ? oAuth2_AuthTypeFromJSON(object.authType)
-        : isSet(object.auth_type)
-        ? oAuth2_AuthTypeFromJSON(object.auth_type)
-        : 0,
-    };
-  },
-
   toJSON(message: OAuth2_ClientCredentials): unknown {
     const obj: any = {};
     if (message.clientId !== "") {
@@ -466,13 +407,6 @@ export const OAuth2_EndpointParameter: MessageFns<
     }
   },
 
-  fromJSON(object: any): OAuth2_EndpointParameter {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      value: isSet(object.value) ? globalThis.String(object.value) : "",
-    };
-  },
-
   toJSON(message: OAuth2_EndpointParameter): unknown {
     const obj: any = {};
     if (message.name !== "") {
@@ -503,15 +437,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

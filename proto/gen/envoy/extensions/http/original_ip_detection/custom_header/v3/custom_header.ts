@@ -113,26 +113,6 @@ export const CustomHeaderConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): CustomHeaderConfig {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-      allowExtensionToSetAddressAsTrusted: isSet(object.allowExtensionToSetAddressAsTrusted)
-        ? globalThis.Boolean(object.allowExtensionToSetAddressAsTrusted)
-        : isSet(object.allow_extension_to_set_address_as_trusted)
-        ? globalThis.Boolean(object.allow_extension_to_set_address_as_trusted)
-        : false,
-      rejectWithStatus: isSet(object.rejectWithStatus)
-        ? HttpStatus.fromJSON(object.rejectWithStatus)
-        : isSet(object.reject_with_status)
-        ? HttpStatus.fromJSON(object.reject_with_status)
-        : undefined,
-    };
-  },
-
   toJSON(message: CustomHeaderConfig): unknown {
     const obj: any = {};
     if (message.headerName !== "") {
@@ -169,15 +149,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

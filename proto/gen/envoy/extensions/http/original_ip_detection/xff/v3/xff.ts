@@ -171,26 +171,6 @@ export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip
     }
   },
 
-  fromJSON(object: any): XffConfig {
-    return {
-      xffNumTrustedHops: isSet(object.xffNumTrustedHops)
-        ? globalThis.Number(object.xffNumTrustedHops)
-        : isSet(object.xff_num_trusted_hops)
-        ? globalThis.Number(object.xff_num_trusted_hops)
-        : 0,
-      xffTrustedCidrs: isSet(object.xffTrustedCidrs)
-        ? XffTrustedCidrs.fromJSON(object.xffTrustedCidrs)
-        : isSet(object.xff_trusted_cidrs)
-        ? XffTrustedCidrs.fromJSON(object.xff_trusted_cidrs)
-        : undefined,
-      skipXffAppend: isSet(object.skipXffAppend)
-        ? Boolean(object.skipXffAppend)
-        : isSet(object.skip_xff_append)
-        ? Boolean(object.skip_xff_append)
-        : undefined,
-    };
-  },
-
   toJSON(message: XffConfig): unknown {
     const obj: any = {};
     if (message.xffNumTrustedHops !== 0) {
@@ -269,12 +249,6 @@ export const XffTrustedCidrs: MessageFns<
     }
   },
 
-  fromJSON(object: any): XffTrustedCidrs {
-    return {
-      cidrs: globalThis.Array.isArray(object?.cidrs) ? object.cidrs.map((e: any) => CidrRange.fromJSON(e)) : [],
-    };
-  },
-
   toJSON(message: XffTrustedCidrs): unknown {
     const obj: any = {};
     if (message.cidrs?.length) {
@@ -301,15 +275,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -87,10 +87,6 @@ export const CookieBasedSessionState: MessageFns<
     }
   },
 
-  fromJSON(object: any): CookieBasedSessionState {
-    return { cookie: isSet(object.cookie) ? Cookie.fromJSON(object.cookie) : undefined };
-  },
-
   toJSON(message: CookieBasedSessionState): unknown {
     const obj: any = {};
     if (message.cookie !== undefined) {
@@ -119,15 +115,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

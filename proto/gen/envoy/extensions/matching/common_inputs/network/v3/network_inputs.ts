@@ -217,10 +217,6 @@ export const DestinationIPInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): DestinationIPInput {
-    return {};
-  },
-
   toJSON(_: DestinationIPInput): unknown {
     const obj: any = {};
     return obj;
@@ -272,10 +268,6 @@ export const DestinationPortInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): DestinationPortInput {
-    return {};
   },
 
   toJSON(_: DestinationPortInput): unknown {
@@ -331,10 +323,6 @@ export const SourceIPInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): SourceIPInput {
-    return {};
-  },
-
   toJSON(_: SourceIPInput): unknown {
     const obj: any = {};
     return obj;
@@ -386,10 +374,6 @@ export const SourcePortInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): SourcePortInput {
-    return {};
   },
 
   toJSON(_: SourcePortInput): unknown {
@@ -445,10 +429,6 @@ export const DirectSourceIPInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): DirectSourceIPInput {
-    return {};
-  },
-
   toJSON(_: DirectSourceIPInput): unknown {
     const obj: any = {};
     return obj;
@@ -500,10 +480,6 @@ export const SourceTypeInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): SourceTypeInput {
-    return {};
   },
 
   toJSON(_: SourceTypeInput): unknown {
@@ -559,10 +535,6 @@ export const ServerNameInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): ServerNameInput {
-    return {};
-  },
-
   toJSON(_: ServerNameInput): unknown {
     const obj: any = {};
     return obj;
@@ -616,10 +588,6 @@ export const TransportProtocolInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): TransportProtocolInput {
-    return {};
-  },
-
   toJSON(_: TransportProtocolInput): unknown {
     const obj: any = {};
     return obj;
@@ -671,10 +639,6 @@ export const ApplicationProtocolInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(_: any): ApplicationProtocolInput {
-    return {};
   },
 
   toJSON(_: ApplicationProtocolInput): unknown {
@@ -739,10 +703,6 @@ export const FilterStateInput: MessageFns<
     } finally {
       (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
     }
-  },
-
-  fromJSON(object: any): FilterStateInput {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : "" };
   },
 
   toJSON(message: FilterStateInput): unknown {
@@ -824,15 +784,6 @@ export const DynamicMetadataInput: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicMetadataInput {
-    return {
-      filter: isSet(object.filter) ? globalThis.String(object.filter) : "",
-      path: globalThis.Array.isArray(object?.path)
-        ? object.path.map((e: any) => DynamicMetadataInput_PathSegment.fromJSON(e))
-        : [],
-    };
-  },
-
   toJSON(message: DynamicMetadataInput): unknown {
     const obj: any = {};
     if (message.filter !== "") {
@@ -905,10 +856,6 @@ export const DynamicMetadataInput_PathSegment: MessageFns<
     }
   },
 
-  fromJSON(object: any): DynamicMetadataInput_PathSegment {
-    return { key: isSet(object.key) ? globalThis.String(object.key) : undefined };
-  },
-
   toJSON(message: DynamicMetadataInput_PathSegment): unknown {
     const obj: any = {};
     if (message.key !== undefined) {
@@ -966,10 +913,6 @@ export const NetworkNamespaceInput: MessageFns<
     }
   },
 
-  fromJSON(_: any): NetworkNamespaceInput {
-    return {};
-  },
-
   toJSON(_: NetworkNamespaceInput): unknown {
     const obj: any = {};
     return obj;
@@ -992,15 +935,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -91,21 +91,6 @@ export const Ip: MessageFns<Ip, "envoy.extensions.matching.input_matchers.ip.v3.
     }
   },
 
-  fromJSON(object: any): Ip {
-    return {
-      cidrRanges: globalThis.Array.isArray(object?.cidrRanges)
-        ? object.cidrRanges.map((e: any) => CidrRange.fromJSON(e))
-        : globalThis.Array.isArray(object?.cidr_ranges)
-        ? object.cidr_ranges.map((e: any) => CidrRange.fromJSON(e))
-        : [],
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-    };
-  },
-
   toJSON(message: Ip): unknown {
     const obj: any = {};
     if (message.cidrRanges?.length) {
@@ -136,15 +121,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

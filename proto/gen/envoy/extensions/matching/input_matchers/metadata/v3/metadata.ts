@@ -76,13 +76,6 @@ export const Metadata: MessageFns<Metadata, "envoy.extensions.matching.input_mat
     }
   },
 
-  fromJSON(object: any): Metadata {
-    return {
-      value: isSet(object.value) ? ValueMatcher.fromJSON(object.value) : undefined,
-      invert: isSet(object.invert) ? globalThis.Boolean(object.invert) : false,
-    };
-  },
-
   toJSON(message: Metadata): unknown {
     const obj: any = {};
     if (message.value !== undefined) {
@@ -115,15 +108,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

@@ -297,64 +297,6 @@ export const CaresDnsResolverConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): CaresDnsResolverConfig {
-    return {
-      resolvers: globalThis.Array.isArray(object?.resolvers)
-        ? object.resolvers.map((e: any) => Address.fromJSON(e))
-        : [],
-      useResolversAsFallback: isSet(object.useResolversAsFallback)
-        ? globalThis.Boolean(object.useResolversAsFallback)
-        : isSet(object.use_resolvers_as_fallback)
-        ? globalThis.Boolean(object.use_resolvers_as_fallback)
-        : false,
-      filterUnroutableFamilies: isSet(object.filterUnroutableFamilies)
-        ? globalThis.Boolean(object.filterUnroutableFamilies)
-        : isSet(object.filter_unroutable_families)
-        ? globalThis.Boolean(object.filter_unroutable_families)
-        : false,
-      dnsResolverOptions: isSet(object.dnsResolverOptions)
-        ? DnsResolverOptions.fromJSON(object.dnsResolverOptions)
-        : isSet(object.dns_resolver_options)
-        ? DnsResolverOptions.fromJSON(object.dns_resolver_options)
-        : undefined,
-      udpMaxQueries: isSet(object.udpMaxQueries)
-        ? Number(object.udpMaxQueries)
-        : isSet(object.udp_max_queries)
-        ? Number(object.udp_max_queries)
-        : undefined,
-      queryTimeoutSeconds: isSet(object.queryTimeoutSeconds)
-        ? Number(object.queryTimeoutSeconds)
-        : isSet(object.query_timeout_seconds)
-        ? Number(object.query_timeout_seconds)
-        : undefined,
-      queryTries: isSet(object.queryTries)
-        ? Number(object.queryTries)
-        : isSet(object.query_tries)
-        ? Number(object.query_tries)
-        : undefined,
-      rotateNameservers: isSet(object.rotateNameservers)
-        ? globalThis.Boolean(object.rotateNameservers)
-        : isSet(object.rotate_nameservers)
-        ? globalThis.Boolean(object.rotate_nameservers)
-        : false,
-      edns0MaxPayloadSize: isSet(object.edns0MaxPayloadSize)
-        ? Number(object.edns0MaxPayloadSize)
-        : isSet(object.edns0_max_payload_size)
-        ? Number(object.edns0_max_payload_size)
-        : undefined,
-      maxUdpChannelDuration: isSet(object.maxUdpChannelDuration)
-        ? Duration.fromJSON(object.maxUdpChannelDuration)
-        : isSet(object.max_udp_channel_duration)
-        ? Duration.fromJSON(object.max_udp_channel_duration)
-        : undefined,
-      reinitChannelOnTimeout: isSet(object.reinitChannelOnTimeout)
-        ? globalThis.Boolean(object.reinitChannelOnTimeout)
-        : isSet(object.reinit_channel_on_timeout)
-        ? globalThis.Boolean(object.reinit_channel_on_timeout)
-        : false,
-    };
-  },
-
   toJSON(message: CaresDnsResolverConfig): unknown {
     const obj: any = {};
     if (message.resolvers?.length) {
@@ -426,15 +368,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

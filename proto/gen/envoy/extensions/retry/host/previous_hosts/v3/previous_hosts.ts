@@ -49,10 +49,6 @@ export const PreviousHostsPredicate: MessageFns<
     }
   },
 
-  fromJSON(_: any): PreviousHostsPredicate {
-    return {};
-  },
-
   toJSON(_: PreviousHostsPredicate): unknown {
     const obj: any = {};
     return obj;
@@ -79,7 +75,6 @@ interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;

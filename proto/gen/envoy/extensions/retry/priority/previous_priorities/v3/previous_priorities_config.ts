@@ -101,16 +101,6 @@ export const PreviousPrioritiesConfig: MessageFns<
     }
   },
 
-  fromJSON(object: any): PreviousPrioritiesConfig {
-    return {
-      updateFrequency: isSet(object.updateFrequency)
-        ? globalThis.Number(object.updateFrequency)
-        : isSet(object.update_frequency)
-        ? globalThis.Number(object.update_frequency)
-        : 0,
-    };
-  },
-
   toJSON(message: PreviousPrioritiesConfig): unknown {
     const obj: any = {};
     if (message.updateFrequency !== 0) {
@@ -137,15 +127,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-function isSet(value: any): boolean {
-  return value !== null && value !== undefined;
-}
-
 interface MessageFns<T, V extends string> {
   readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
-  fromJSON(object: any): T;
   toJSON(message: T): unknown;
   create(base?: DeepPartial<T>): T;
   fromPartial(object: DeepPartial<T>): T;
