@@ -266,6 +266,26 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     assert.equal(kc.dispatcher("bounded"), agent);
   });
 
+  it("frees the connection of a 401 whose reload fails: more of them than REQUEST_CONNECTIONS do not stall the client", async () => {
+    const pair = ca.issue("broken-later");
+    const path = write("broken-later.kubeconfig", kubeconfig(verified(), pairData(pair)));
+    const client = new KubeClient(loadKubeConfig(path));
+    assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "broken-later");
+    // The source breaks (a certificate without its key) and the API server refuses the identity in use.
+    write("broken-later.kubeconfig", kubeconfig(verified(), `client-certificate-data: ${b64(pair.cert)}`));
+    refused.add("broken-later");
+    const start = Date.now();
+    for (let i = 0; i < REQUEST_CONNECTIONS + 4; i++) {
+      // Without reading the refused answer's body, each would hold a connection until our idle timeout (300 s) or
+      // the server closes it (this one: node's keepAliveTimeout, 5 s).
+      await assert.rejects(client.request(HttpMethod.GET, `/refused/${i}`), /client-key: missing/);
+    }
+    refused.delete("broken-later");
+    assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "broken-later");
+    const ms = Date.now() - start;
+    assert.ok(ms < 3_000, `${REQUEST_CONNECTIONS + 5} requests took ${ms} ms: connections were held`);
+  });
+
   it("answers a 401 that reloading does not change with KubeApiError (no second try)", async () => {
     const client = new KubeClient(
       loadKubeConfig(write("refused.kubeconfig", kubeconfig(verified(), pairData(ca.issue("gone"))))),

@@ -115,6 +115,7 @@ describe("status writer: settled statuses (against a stand-in API server that ca
     patches.length = 0;
     bodies.length = 0;
     answered.length = 0;
+    delays.length = 0;
   });
 
   const writer = (): StatusWriter =>

@@ -28,6 +28,8 @@ export async function reviewToken(client: KubeClient, token: string, audience: s
     spec: { token, audiences: [audience] },
   };
   const review = await client.request<{ status?: TokenReviewStatus }>(HttpMethod.POST, TOKEN_REVIEWS, {
+    // A proxy's xDS stream waits for it: not behind a burst of status writes (ADR 0036).
+    urgent: true,
     body: JSON.stringify(body),
     contentType: "application/json",
   });

@@ -163,8 +163,8 @@ export function olderVersion(a: string | undefined, b: string): boolean {
 }
 
 /**
- * Kinds whose status writes do not queue behind other writes (`RequestOptions.urgent`, ADR 0036): a few objects
- * whose status sums up the rest (a Gateway's `attachedRoutes`, its listeners). Queued in call order with a burst of
+ * Kinds whose status writes do not queue behind other writes (`RequestOptions.urgent`, the client's few urgent
+ * connections, ADR 0036): a few objects whose status sums up the rest (a Gateway's `attachedRoutes`, listeners). Queued in call order with a burst of
  * route statuses, the Gateway's write of the last pass waited behind the earlier passes' (~1 s at 1,000 routes).
  */
 const URGENT_KINDS: ReadonlySet<string> = new Set(["GatewayClass", "Gateway", "ListenerSet"]);

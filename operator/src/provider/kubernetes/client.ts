@@ -2,7 +2,7 @@
  * A small Kubernetes API client: list, watch, server-side apply, status patch and delete on raw paths.
  * Where the API server is and how to authenticate (certificates, tokens, in-cluster) comes from our own
  * {@link KubeConfig} (kubeconfig/kube-config.ts, ADR 0017); requests go through node:https (or node:http) with its
- * keep-alive Agents: one bounded to 16 connections, one for watches and urgent requests (ADR 0036). Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
+ * keep-alive Agents: 16 connections for most requests, 4 for urgent ones, one per watch (ADR 0036). Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
  * of RSS at start, and whose fetch allocates WHATWG Headers, streams and Response objects per request (ADR 0028).
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -65,8 +65,9 @@ export interface RequestOptions {
   readonly contentType?: string;
   readonly signal?: AbortSignal;
   /**
-   * Sent at once on a connection of its own, not behind a burst in the bounded Agent (ADR 0036): leader election's
-   * Lease requests, whose renewal must not wait behind thousands of status writes.
+   * Sent on the urgent Agent's few connections, not behind a burst in the bounded one (ADR 0036): leader election's
+   * Lease requests, whose renewal must not wait behind thousands of status writes, xDS TokenReviews, and the
+   * statuses of Gateways and GatewayClasses.
    */
   readonly urgent?: boolean;
 }
@@ -191,12 +192,21 @@ export class KubeClient {
       // Always said: node:http sends a DELETE's body without a length (read to the connection's end), and the
       // API server then takes it for the start of the next request on the kept-alive connection (400).
       if (o.body !== undefined) headers["content-length"] = String(Buffer.byteLength(o.body));
-      return exchange(url, method, headers, this.kc.dispatcher(watch || o.urgent ? "unbounded" : "bounded"), o);
+      return exchange(url, method, headers, this.kc.dispatcher(watch ? "watch" : o.urgent ? "urgent" : "bounded"), o);
     };
     const response = await once();
-    // reload() throws a KubeconfigError (file and field) when the source is now broken: that explains the 401.
-    if (response.statusCode !== 401 || !(await this.kc.reload())) return response;
-    response.resume(); // the refused answer's body is not read: its connection goes back to the pool
+    if (response.statusCode !== 401) return response;
+    let changed: boolean;
+    try {
+      changed = await this.kc.reload();
+    } catch (err) {
+      // reload() throws a KubeconfigError (file and field) when the source is now broken: that explains the 401.
+      // The answer's body is not read: its connection goes back to the pool (not held until the idle timeout).
+      response.resume();
+      throw err;
+    }
+    if (!changed) return response;
+    response.resume();
     return once();
   }
 }

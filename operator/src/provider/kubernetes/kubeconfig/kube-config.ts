@@ -1,8 +1,8 @@
 /**
  * The API server connection {@link KubeClient} sends through: an endpoint loaded from a kubeconfig or the
- * in-cluster environment, two keep-alive node:https Agents per TLS identity sharing one TLS context (ADR 0016: a
- * connection pool, not a connection per request; ADR 0036: at most 16 connections but for watches and urgent
- * requests) and the authentication headers. The identity (server and TLS material, file contents read at load) is
+ * in-cluster environment, three keep-alive node:https Agents per TLS identity sharing one TLS context (ADR 0016: a
+ * connection pool, not a connection per request; ADR 0036: 16 connections for most requests, 4 for urgent ones, one
+ * per watch) and the authentication headers. The identity (server and TLS material, file contents read at load) is
  * computed once per (re)load, never per request; {@link KubeConfig.reload} reads the source again, e.g. after a
  * 401, and replaces the Agents only when the identity changed (the old ones close once their requests ended).
  * A token file (in-cluster, or a user's `tokenFile`) is read again when its last reading is a minute old, as
@@ -111,8 +111,8 @@ export class KubeConfig {
   }
 
   /**
-   * The Agent of a request: `unbounded` for a watch (a connection held for the stream's life) or an urgent request,
-   * `bounded` for any other; the same two while the TLS identity is unchanged (see {@link REQUEST_CONNECTIONS}).
+   * The Agent of a request: `watch` for a watch (a connection held for the stream's life), `urgent` for an urgent
+   * request, `bounded` for any other; the same three while the TLS identity is unchanged (see {@link Agents}).
    */
   dispatcher(use: keyof Agents): HttpAgent {
     return this.agents[use];
@@ -155,8 +155,7 @@ export class KubeConfig {
       const old = this.agents;
       this.agents = agents;
       this.identity = identity;
-      retire(old.bounded);
-      retire(old.unbounded);
+      for (const agent of Object.values(old)) retire(agent);
     }
     this.endpoint = next;
     const auth = next.auth;
@@ -171,8 +170,7 @@ export class KubeConfig {
 
   /** Closes the Agents' connections (requests in progress, watches included, are cut). */
   close(): void {
-    this.agents.bounded.destroy();
-    this.agents.unbounded.destroy();
+    for (const agent of Object.values(this.agents)) agent.destroy();
   }
 
   /**
@@ -238,16 +236,21 @@ export class KubeConfig {
  */
 export const REQUEST_CONNECTIONS = 16;
 
+/** Connections urgent requests share at most (`RequestOptions.urgent`). */
+export const URGENT_CONNECTIONS = 4;
+
 /**
- * An endpoint's two Agents. A watch holds its connection until the stream ends, so watches go through the unbounded
- * one (one connection per watched kind): in the bounded one, as many watches as {@link REQUEST_CONNECTIONS} would
- * leave no connection for the rest. Urgent requests (the Lease's) go there too, so as not to queue.
+ * An endpoint's three Agents. A watch holds its connection until the stream ends, so watches have their own,
+ * unbounded Agent (one connection per watched kind): in a bounded one, as many watches as its bound would leave no
+ * connection for the rest. Urgent requests have their own few connections, so as not to queue behind a burst.
  */
 export interface Agents {
   /** Every request but watches and urgent ones: at most {@link REQUEST_CONNECTIONS} connections, kept alive. */
   readonly bounded: HttpAgent;
-  /** Watches and urgent requests: a connection each, kept alive for the next. */
-  readonly unbounded: HttpAgent;
+  /** Urgent requests: at most {@link URGENT_CONNECTIONS} connections, kept alive. */
+  readonly urgent: HttpAgent;
+  /** Watches: a connection each, kept alive for the next watch. */
+  readonly watch: HttpAgent;
 }
 
 /**
@@ -258,6 +261,8 @@ export interface Agents {
 function agentsOf(e: KubeEndpoint): Agents {
   const plain = e.server.startsWith("http:");
   const { ca, cert, key, ...connection } = e.tls;
+  // A key or certificate that does not load, or a CA bundle OpenSSL refuses, fails here; a CA bundle it reads as no
+  // certificate at all fails at the first handshake, as before.
   let secureContext: SecureContext | undefined;
   try {
     secureContext = plain ? undefined : createSecureContext({ ca, cert, key });
@@ -265,13 +270,13 @@ function agentsOf(e: KubeEndpoint): Agents {
     const what = "certificate-authority, client-certificate or client-key";
     throw new KubeconfigError(e.origin, what, `does not load: ${(err as Error).message}`);
   }
-  const agent = (bounded: boolean): HttpAgent => {
-    const limits = bounded ? { maxSockets: REQUEST_CONNECTIONS, maxFreeSockets: REQUEST_CONNECTIONS } : {};
+  const agent = (bound?: number): HttpAgent => {
+    const limits = bound === undefined ? {} : { maxSockets: bound, maxFreeSockets: bound };
     return plain
       ? new HttpAgent({ keepAlive: true, ...limits })
       : new HttpsAgent({ keepAlive: true, ...limits, ...connection, secureContext });
   };
-  return { bounded: agent(true), unbounded: agent(false) };
+  return { bounded: agent(REQUEST_CONNECTIONS), urgent: agent(URGENT_CONNECTIONS), watch: agent() };
 }
 
 /**
