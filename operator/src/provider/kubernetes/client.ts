@@ -2,8 +2,9 @@
  * A small Kubernetes API client: list, watch, server-side apply, status patch and delete on raw paths.
  * Where the API server is and how to authenticate (certificates, tokens, in-cluster) comes from our own
  * {@link KubeConfig} (kubeconfig/kube-config.ts, ADR 0017); requests go through node:https (or node:http) with its
- * keep-alive Agents: 16 connections for most requests, 4 for urgent ones, one per watch (ADR 0036). Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
- * of RSS at start, and whose fetch allocates WHATWG Headers, streams and Response objects per request (ADR 0028).
+ * keep-alive Agents: 16 connections for most requests, 4 for urgent ones, one per watch (ADR 0036). Not undici:
+ * the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB of RSS at start, and whose fetch
+ * allocates WHATWG Headers, streams and Response objects per request (ADR 0028).
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -80,6 +81,9 @@ export function loadKubeConfig(path?: string, context?: string): KubeConfig {
   return KubeConfig.load({ ...(path ? { path } : {}), ...(context ? { context } : {}) });
 }
 
+/** Which of the KubeConfig's Agents a request goes through (ADR 0036). */
+type Lane = Parameters<KubeConfig["dispatcher"]>[0];
+
 /** The REST client every Kubernetes edge of the operator uses. */
 export class KubeClient {
   constructor(private readonly kc: KubeConfig) {}
@@ -127,7 +131,7 @@ export class KubeClient {
     const stop = (): void => stream.abort();
     signal.addEventListener("abort", stop, { once: true });
     try {
-      const response = await this.send(HttpMethod.GET, path, { query, signal: stream.signal }, true);
+      const response = await this.send(HttpMethod.GET, path, { query, signal: stream.signal }, "watch");
       if (response.statusCode !== 200)
         throw apiError(response.statusCode ?? 0, await textOf(response), `WATCH ${path}`);
       onOpen?.();
@@ -181,7 +185,12 @@ export class KubeClient {
    * Sends one request. A 401 answer makes the KubeConfig read its source again (a rotated token or client
    * certificate); when that changed anything, the request is sent once more (a 401 was not acted upon).
    */
-  private async send(method: HttpMethod, path: string, o: RequestOptions, watch = false): Promise<IncomingMessage> {
+  private async send(
+    method: HttpMethod,
+    path: string,
+    o: RequestOptions,
+    lane: Lane = o.urgent ? "urgent" : "bounded",
+  ): Promise<IncomingMessage> {
     const url = new URL(this.kc.server + path);
     for (const [key, value] of Object.entries(o.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -192,7 +201,7 @@ export class KubeClient {
       // Always said: node:http sends a DELETE's body without a length (read to the connection's end), and the
       // API server then takes it for the start of the next request on the kept-alive connection (400).
       if (o.body !== undefined) headers["content-length"] = String(Buffer.byteLength(o.body));
-      return exchange(url, method, headers, this.kc.dispatcher(watch ? "watch" : o.urgent ? "urgent" : "bounded"), o);
+      return exchange(url, method, headers, this.kc.dispatcher(lane), o);
     };
     const response = await once();
     if (response.statusCode !== 401) return response;
