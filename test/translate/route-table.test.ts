@@ -233,8 +233,25 @@ const STEPS: readonly Step[] = [
   ["the last route moved to the front of the input", (o) => [o[o.length - 1], ...o.slice(0, -1)], true],
   ["one route object given twice", (o) => [...o, o.find(isRoute("r-20"))!], false],
   ["the second copy gone again", (o) => o.slice(0, -1), false],
+  ["a GRPCRoute added", (o) => [...o, grpcRoute()], true],
+  ["an HTTPRoute added beside the GRPCRoute", (o) => [...o, route("r-44", { hostnames: ["h44.example"] })], true],
+  ["the GRPCRoute deleted", (o) => o.filter((x) => x.kind !== "GRPCRoute"), true],
   ["nothing changed", (o) => [...o], true],
 ];
+
+/** GRPCRoute `g` on Gateway `a`'s catch-all listener (its port's RouteConfiguration then serves gRPC). */
+function grpcRoute(): KubeObject {
+  return {
+    apiVersion: GW_API,
+    kind: "GRPCRoute",
+    metadata: { name: "g", namespace: "default", generation: 1, creationTimestamp: "2026-01-03T00:00:00Z" },
+    spec: {
+      parentRefs: [{ name: "a", namespace: "default", sectionName: "all" }],
+      hostnames: ["grpc.example"],
+      rules: [{ backendRefs: [{ name: "svc-1", namespace: "default", port: 80 }] }],
+    },
+  };
+}
 
 describe("incremental HTTPRoute stage: every step the same result as a fresh translation", () => {
   it("routes added, changed, deleted and moved; listeners and labels changed", () => {
@@ -265,6 +282,14 @@ describe("incremental HTTPRoute stage: every step the same result as a fresh tra
     const statusOf = (n: string) => last.statuses.find((s) => s.kind === "HTTPRoute" && s.name === n);
     assert.equal(statusOf("r-12"), undefined, "the deleted route has no status");
     assert.ok(statusOf("r-43"), "the added route has one");
+    // The port with the GRPCRoute says so while it is there, and not after.
+    const grpcOn = (r: TranslateResult) => r.xdsIr.some((n) => n.http.some((l) => l.port === 8080 && l.grpcRoutes));
+    const at = STEPS.findIndex(([name]) => name === "a GRPCRoute added") + 1;
+    assert.deepEqual(
+      [at - 1, at, at + 1, at + 2].map((k) => grpcOn(fresh[k])),
+      [false, true, true, false],
+      "grpcRoutes follows the GRPCRoute",
+    );
   });
 
   it("a route attached to no listener, then to one, then to none again (its entries come and go)", () => {

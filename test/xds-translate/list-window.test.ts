@@ -5,7 +5,7 @@
  * made wildcard and taken back, exactly what a fresh state answers, making scopes only for the hosts that changed.
  */
 import * as assert from "node:assert/strict";
-import { listEdits, listWindow, WindowedValues } from "../../operator/src/ir/list-window";
+import { listEdits, listWindow, noteWindow, WindowedValues, WindowTracker } from "../../operator/src/ir/list-window";
 import { ScopedHosts, type HostScopes } from "../../operator/src/xds/translate/scoped-window";
 import type { Any } from "../../proto/gen/google/protobuf/any";
 
@@ -54,6 +54,34 @@ describe("list windows (ADR 0030)", () => {
       const kept = [...before];
       for (const r of e.removed) kept.splice(kept.indexOf(r.name), 1);
       assert.equal(sorted([...kept.map(o), ...e.added]), sorted(list(after)), `${before} → ${after}`);
+    }
+  });
+
+  it("takes a window a stage noted (noteWindow, built by WindowTracker) without reading the lists, and it covers every change", () => {
+    let seed = 11;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let k = 0; k < 500; k++) {
+      const before = Array.from({ length: rnd(12) }, (_, i) => ({ i }));
+      let after = before;
+      const tracker = new WindowTracker(before.length);
+      for (let edits = rnd(4); edits > 0; edits--) {
+        const at = rnd(after.length + 1);
+        const deleted = rnd(after.length - at + 1);
+        const put = Array.from({ length: rnd(3) }, () => ({ i: -1 }));
+        tracker.edit(after.length, at, deleted);
+        after = after.slice(0, at).concat(put, after.slice(at + deleted));
+      }
+      const w = tracker.window(after.length);
+      const scanned = listWindow(before, after); // not noted yet: compares the elements
+      // The noted window holds the scanned one (it may be wider: an element put back where it was).
+      assert.ok(w.from <= scanned.from && w.beforeTo >= scanned.beforeTo && w.afterTo >= scanned.afterTo, `case ${k}`);
+      assert.equal(before.length - w.beforeTo, after.length - w.afterTo, `case ${k}: the same tail`);
+      assert.ok(w.from <= w.beforeTo && w.from <= w.afterTo, `case ${k}`);
+      if (after === before) continue;
+      noteWindow(before, after, w);
+      assert.equal(listWindow(before, after), w, `case ${k}: the noted window, not a scan`);
+      // Only for that pair: another list with the same elements is compared element by element.
+      assert.deepEqual(listWindow([...before], after), scanned, `case ${k}`);
     }
   });
 

@@ -12,13 +12,63 @@ export interface ListWindow {
   readonly afterTo: number;
 }
 
-/** The window of `after` that differs from `before`, comparing elements by reference from both ends. */
+/**
+ * The window of `after` that differs from `before`, comparing elements by reference from both ends; or, when a stage
+ * said how it made `after` from `before` ({@link noteWindow}), that window, without reading either list.
+ */
 export function listWindow<T>(before: readonly T[], after: readonly T[]): ListWindow {
   if (before === after) return { from: after.length, beforeTo: after.length, afterTo: after.length };
+  const noted = notedWindows.get(after);
+  if (noted !== undefined && noted.base === listIds.get(before)) return noted.window;
   const shorter = Math.min(before.length, after.length);
   const from = commonPrefix(before, after, shorter);
   const tail = commonSuffix(before, after, shorter - from);
   return { from, beforeTo: before.length - tail, afterTo: after.length - tail };
+}
+
+/**
+ * Says that `after` is `before` with `[w.from, w.beforeTo)` replaced by `after`'s `[w.from, w.afterTo)` (the rest the
+ * same references in the same places), so that {@link listWindow} of the two answers at once. Neither list may change
+ * afterwards. The window may be wider than the elements that differ (a route taken out and put back): its users treat
+ * what is inside as possibly changed. Holds no list alive: `before` is known by a number (ADR 0037).
+ */
+export function noteWindow(before: readonly unknown[], after: readonly unknown[], w: ListWindow): void {
+  let id = listIds.get(before);
+  if (id === undefined) listIds.set(before, (id = nextListId++));
+  notedWindows.set(after, { base: id, window: w });
+}
+
+/** The windows {@link noteWindow} was told, by the list made, with the number of the list it was made from. */
+const notedWindows = new WeakMap<readonly unknown[], { readonly base: number; readonly window: ListWindow }>();
+/** A number per list some list was made from (a WeakMap's value may not hold its key's base alive: no chains). */
+const listIds = new WeakMap<readonly unknown[], number>();
+let nextListId = 1;
+
+/**
+ * A window built up edit by edit ({@link WindowTracker.edit}) while a new list is made from `before` by splices of
+ * copies; {@link WindowTracker.window} is the window of all of them.
+ */
+export class WindowTracker {
+  private from: number;
+  private tail: number;
+
+  constructor(private readonly beforeLength: number) {
+    this.from = beforeLength;
+    this.tail = beforeLength;
+  }
+
+  /** Notes an edit of the current list (`length` long) at `at`: `deleted` elements taken out, any number put in. */
+  edit(length: number, at: number, deleted: number): void {
+    this.from = Math.min(this.from, at);
+    this.tail = Math.min(this.tail, length - at - deleted);
+  }
+
+  /** The window from the list it started with to `afterLength` long result. */
+  window(afterLength: number): ListWindow {
+    const from = Math.min(this.from, this.beforeLength, afterLength);
+    const tail = Math.max(0, Math.min(this.tail, this.beforeLength - from, afterLength - from));
+    return { from, beforeTo: this.beforeLength - tail, afterTo: afterLength - tail };
+  }
 }
 
 // The two loops are functions of their own: each gets type feedback on every call, so the optimised code does not

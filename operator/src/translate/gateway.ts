@@ -130,6 +130,14 @@ export function shareRouteParts(l: ListenerState, attached: Set<string>, entries
   sharedRouteParts.add(l);
 }
 
+/**
+ * The listener's entries as a list that will not change: the HTTPRoute stage's own while shared (never changed in
+ * place, and carrying their window against the last ones: list-window.ts `noteWindow`), else a copy.
+ */
+export function settledEntries(l: ListenerState): readonly RouteEntry[] {
+  return sharedRouteParts.has(l) ? l.entries : [...l.entries];
+}
+
 /** The listener, with `attached` and `entries` of its own (copies if they were shared), to change. */
 export function ownRouteParts(l: ListenerState): ListenerState {
   if (sharedRouteParts.delete(l)) {

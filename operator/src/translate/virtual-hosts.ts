@@ -1,7 +1,7 @@
 /** Listeners sharing a port become one Envoy listener; their attached routes become ordered virtual hosts. */
 import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../ir/xds-ir";
 import { virtualHostName } from "../ir/xds-names";
-import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
+import { listenerReady, settledEntries, type GatewayState, type ListenerState } from "./gateway";
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
 import { PassMemo, ReuseMemo } from "./ir-reuse";
 import type { RouteEntry } from "./route-entry";
@@ -64,24 +64,17 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
   }
   return [...byPort.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([port, listeners]) => ({
-      name: listenerXdsName(gw, listeners[0]),
-      address,
-      port,
-      virtualHosts: virtualHosts(gw, listeners),
-      ...(listeners.some((l) => hasGrpcEntry(l.entries)) ? { grpcRoutes: true as const } : {}),
-    }));
+    .map(([port, listeners]) => {
+      const built = virtualHosts(gw, listeners);
+      return {
+        name: listenerXdsName(gw, listeners[0]),
+        address,
+        port,
+        virtualHosts: [...built.virtualHosts],
+        ...(built.grpc.some((n) => n > 0) ? { grpcRoutes: true as const } : {}),
+      };
+    });
 }
-
-/** Whether a GRPCRoute's entry is in the list, kept per list (a listener's may be the route stage's, ADR 0023). */
-function hasGrpcEntry(entries: readonly RouteEntry[]): boolean {
-  let known = grpcIn.get(entries);
-  if (known === undefined) grpcIn.set(entries, (known = entries.some((e) => e.grpc)));
-  return known;
-}
-
-/** See {@link hasGrpcEntry}: lists are not changed while listeners share them (ownRouteParts copies first). */
-const grpcIn = new WeakMap<readonly RouteEntry[], boolean>();
 
 /**
  * Envoy Gateway's xDS name of a listener: `<gateway namespace>/<gateway>/<listener>`, and
@@ -99,7 +92,7 @@ export function listenerXdsName(gw: GatewayState, l: ListenerState): string {
  * request for host H is served by the most specific listener whose hostname matches H, and within it by every
  * route whose hostname covers H, in precedence order.
  */
-export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState[]): VirtualHostIr[] {
+function virtualHosts(gw: GatewayState, listeners: readonly ListenerState[]): GroupBuild {
   const sorted = [...listeners].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname));
   const xdsNames = new Map(listeners.map((l) => [l, listenerXdsName(gw, l)]));
   const preserveOrder = gw.listen?.preserveRouteOrder === true;
@@ -110,7 +103,7 @@ export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState
   const same = last?.signature === signature ? last : undefined;
   const built = (same && patched(same, group)) || buildGroup(group, signature, same);
   groupBuilds.put(key, built);
-  return [...built.virtualHosts];
+  return built;
 }
 
 /** Listeners sharing a port, most specific hostname first, and what their virtual hosts are named after. */
@@ -126,13 +119,18 @@ interface Group {
 interface GroupBuild {
   /** The listeners' names and hostnames, and the route order setting: patched only while the same. */
   readonly signature: string;
-  /** Each sorted listener's entries (a copy). */
+  /** Each sorted listener's entries (never changed afterwards: gateway.ts `settledEntries`). */
   readonly entries: readonly (readonly RouteEntry[])[];
   /** Each sorted listener's entries by hostname (changed in place by the next patch, which replaces it). */
   readonly index: readonly EntryIndex[];
   /** The hosts, in virtual host order. */
   readonly hosts: readonly string[];
   readonly virtualHosts: readonly VirtualHostIr[];
+  /**
+   * How many GRPCRoute entries each sorted listener has (its RouteConfiguration then gets the gRPC-Web and
+   * gRPC-stats settings): counted over the changed windows only when patched.
+   */
+  readonly grpc: readonly number[];
 }
 
 /** The last build per Gateway and port. */
@@ -150,10 +148,11 @@ function buildGroup(group: Group, signature: string, last: GroupBuild | undefine
   const ordered = [...hosts].sort(compareHostSpecificity);
   return {
     signature,
-    entries: sorted.map((l) => [...l.entries]),
+    entries: sorted.map(settledEntries),
     index,
     hosts: ordered,
     virtualHosts: ordered.map((host) => virtualHost(group, index, host, last)),
+    grpc: sorted.map((l) => grpcEntries(l.entries, 0, l.entries.length)),
   };
 }
 
@@ -196,14 +195,23 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   const { touched, changed } = found;
   if (changed.length === 0) return last;
   const entries = [...last.entries];
+  const grpc = [...last.grpc];
   for (const { i, w } of changed) {
-    entries[i] = [...sorted[i].entries];
+    grpc[i] += grpcEntries(sorted[i].entries, w.from, w.afterTo) - grpcEntries(last.entries[i], w.from, w.beforeTo);
+    entries[i] = settledEntries(sorted[i]);
     reindex(last, i, w, sorted[i].entries, touched);
   }
   const hosts = [...last.hosts];
   const vhs = [...last.virtualHosts];
   for (const h of touched) patchHost(last, group, hosts, vhs, h);
-  return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs };
+  return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs, grpc };
+}
+
+/** How many of `list[from, to)` are GRPCRoute entries. */
+function grpcEntries(list: readonly RouteEntry[], from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) if (list[k].grpc) n++;
+  return n;
 }
 
 /** Listener `i`'s exact-hostname buckets of the `touched` hostnames, from its new entries `list` (window `w` changed). */
