@@ -18,8 +18,13 @@ export interface ListWindow {
  */
 export function listWindow<T>(before: readonly T[], after: readonly T[]): ListWindow {
   if (before === after) return { from: after.length, beforeTo: after.length, afterTo: after.length };
-  const noted = notedWindows.get(after);
-  if (noted !== undefined && noted.base === listIds.get(before)) return noted.window;
+  const id = listIds.get(before);
+  if (id !== undefined) {
+    // The same number: one is a copy of the other (noteCopy).
+    if (listIds.get(after) === id) return { from: after.length, beforeTo: after.length, afterTo: after.length };
+    const noted = notedWindows.get(after);
+    if (noted !== undefined && noted.base === id) return noted.window;
+  }
   const shorter = Math.min(before.length, after.length);
   const from = commonPrefix(before, after, shorter);
   const tail = commonSuffix(before, after, shorter - from);
@@ -36,6 +41,18 @@ export function noteWindow(before: readonly unknown[], after: readonly unknown[]
   let id = listIds.get(before);
   if (id === undefined) listIds.set(before, (id = nextListId++));
   notedWindows.set(after, { base: id, window: w });
+}
+
+/**
+ * Says that `copy` holds `original`'s elements (a copy made to hand out): whatever {@link noteWindow} said of the
+ * original, and windows against it, hold for the copy. Neither list may change afterwards.
+ */
+export function noteCopy(original: readonly unknown[], copy: readonly unknown[]): void {
+  let id = listIds.get(original);
+  if (id === undefined) listIds.set(original, (id = nextListId++));
+  listIds.set(copy, id);
+  const noted = notedWindows.get(original);
+  if (noted !== undefined) notedWindows.set(copy, noted);
 }
 
 /** The windows {@link noteWindow} was told, by the list made, with the number of the list it was made from. */
@@ -148,7 +165,9 @@ export class WindowedValues<T, V> {
     if (!unchangedWindow(w)) {
       const middle: V[] = [];
       for (let i = w.from; i < w.afterTo; i++) middle.push(this.of(items[i]));
-      this.values = splicedWindow(this.values, w, middle);
+      const values = splicedWindow(this.values, w, middle);
+      noteWindow(this.values, values, w);
+      this.values = values;
     }
     this.items = items;
     return this.values;

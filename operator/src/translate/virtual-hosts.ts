@@ -5,7 +5,7 @@ import { listenerReady, settledEntries, type GatewayState, type ListenerState } 
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
 import { PassMemo, ReuseMemo } from "./ir-reuse";
 import type { RouteEntry } from "./route-entry";
-import { listWindow, unchangedWindow, type ListWindow } from "../ir/list-window";
+import { listWindow, noteCopy, noteWindow, unchangedWindow, WindowTracker, type ListWindow } from "../ir/list-window";
 
 /** What a virtual host is built from: its host, its entries (in attach order) and the route order setting. */
 interface VirtualHostInput {
@@ -70,7 +70,7 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
         name: listenerXdsName(gw, listeners[0]),
         address,
         port,
-        virtualHosts: [...built.virtualHosts],
+        virtualHosts: copied(built.virtualHosts),
         ...(built.grpc.some((n) => n > 0) ? { grpcRoutes: true as const } : {}),
       };
     });
@@ -203,8 +203,18 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   }
   const hosts = [...last.hosts];
   const vhs = [...last.virtualHosts];
-  for (const h of touched) patchHost(last, group, hosts, vhs, h);
+  const window = new WindowTracker(vhs.length);
+  for (const h of touched) patchHost(last, group, hosts, vhs, h, window);
+  // The encode stage finds the changed virtual hosts from this window, not by comparing every one.
+  noteWindow(last.virtualHosts, vhs, window.window(vhs.length));
   return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs, grpc };
+}
+
+/** A copy of `list` that carries its windows ({@link noteCopy}). */
+function copied<T>(list: readonly T[]): T[] {
+  const copy = [...list];
+  noteCopy(list, copy);
+  return copy;
 }
 
 /** How many of `list[from, to)` are GRPCRoute entries. */
@@ -242,14 +252,23 @@ function reindex(
 }
 
 /** Hostname `h`'s virtual host in `hosts`/`vhs` (sorted by hostname): built again, added, or removed. */
-function patchHost(last: GroupBuild, group: Group, hosts: string[], vhs: VirtualHostIr[], h: string): void {
+function patchHost(
+  last: GroupBuild,
+  group: Group,
+  hosts: string[],
+  vhs: VirtualHostIr[],
+  h: string,
+  window: WindowTracker,
+): void {
   const present = group.sorted.some((l) => l.listener.hostname === h) || last.index.some((x) => x.exact.has(h));
   const { at, found: there } = hostIndex(hosts, h);
   if (there && !present) {
+    window.edit(vhs.length, at, 1);
     hosts.splice(at, 1);
     vhs.splice(at, 1);
   } else if (present) {
     const vh = virtualHost(group, last.index, h);
+    window.edit(vhs.length, at, there ? 1 : 0);
     if (there) vhs[at] = vh;
     else {
       hosts.splice(at, 0, h);

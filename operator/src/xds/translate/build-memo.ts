@@ -12,8 +12,9 @@
  *
  * It relies on IR objects never being mutated after `translate` returns (ADR 0009: the compile memo hands out the same
  * route objects while a route and what it reads are unchanged). Entries are keyed by IR object identity (WeakMaps:
- * they go with the IR), so memory is bounded by the IR alive; the by-name fallback keeps only the last pass's virtual
- * hosts of each of the last 64 nodes built.
+ * they go with the IR), so memory is bounded by the IR alive; the by-name fallback keeps the virtual hosts of each
+ * of the last 64 nodes built, of the listener contexts its last pass used, less those that left a RouteConfiguration
+ * (route-encode.ts builds only the changed window of each one's virtual hosts, ADR 0037).
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import type { ClusterIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
@@ -45,8 +46,14 @@ export interface ClusterEntry {
   readonly endpoints: Any | undefined;
 }
 
-/** Virtual host entries of one node's pass, by listener context, then virtual host name. */
+/** Virtual host entries of one node, by listener context, then virtual host name. */
 type ByName = Map<number, Map<string, VirtualHostEntry>>;
+
+/** A node's virtual host entries by name and the listener contexts its last pass used. */
+interface NodeVirtualHosts {
+  readonly byName: ByName;
+  readonly used: Set<number>;
+}
 
 /** Most (context, domains) variants of one route kept (a route attached to several hosts or listeners). */
 const ROUTE_VARIANTS = 8;
@@ -59,7 +66,7 @@ const MAX_CONTEXTS = 1024;
 export class BuildMemo {
   private readonly routes = new WeakMap<RouteIr, RouteEntry[]>();
   private readonly vhosts = new WeakMap<VirtualHostIr, VirtualHostEntry>();
-  private readonly lastByName = new Map<string, ByName>();
+  private readonly lastByName = new Map<string, NodeVirtualHosts>();
   private readonly clusters = new WeakMap<ClusterIr, ClusterEntry>();
   private readonly secrets = new WeakMap<object, Any>();
   private readonly contexts = new Map<string, number>();
@@ -91,15 +98,20 @@ export class BuildMemo {
     return field;
   }
 
-  /** Starts a node's virtual hosts: the by-name fallback then sees the node's previous pass only. */
+  /**
+   * Starts a pass over a node's virtual hosts: the by-name entries of the listener contexts its last pass did not use
+   * (a listener gone or changed) are dropped.
+   */
   virtualHosts(node: string): VirtualHostMemo {
-    const previous: ByName = this.lastByName.get(node) ?? new Map();
-    const current: ByName = new Map();
+    const last = this.lastByName.get(node);
+    const byName: ByName = last?.byName ?? new Map();
+    if (last) for (const context of byName.keys()) if (!last.used.has(context)) byName.delete(context);
+    const used = new Set<number>();
     // Most recently built last; the oldest node goes beyond MAX_NODES (a Gateway that is gone).
     this.lastByName.delete(node);
-    this.lastByName.set(node, current);
+    this.lastByName.set(node, { byName, used });
     if (this.lastByName.size > MAX_NODES) this.lastByName.delete(this.lastByName.keys().next().value as string);
-    return new VirtualHostMemo(this.vhosts, previous, current);
+    return new VirtualHostMemo(this.vhosts, byName, used);
   }
 
   /** The packed cluster (and endpoints) of `c` built with options `key`, built by `build` when not kept. */
@@ -137,9 +149,19 @@ export class BuildMemo {
 export class VirtualHostMemo {
   constructor(
     private readonly byIr: WeakMap<VirtualHostIr, VirtualHostEntry>,
-    private readonly previous: ByName,
-    private readonly current: ByName,
+    private readonly byName: ByName,
+    private readonly used: Set<number>,
   ) {}
+
+  /** Notes that this pass builds in listener context `context` (its by-name entries stay for the next pass). */
+  use(context: number): void {
+    this.used.add(context);
+  }
+
+  /** Drops the by-name entry of a virtual host gone from context `context`. */
+  forget(context: number, name: string): void {
+    this.byName.get(context)?.delete(name);
+  }
 
   /**
    * The encoded field of `vh` in `context`: kept for the same IR object, or for a virtual host of the same name
@@ -152,10 +174,11 @@ export class VirtualHostMemo {
     routes: () => readonly Uint8Array[],
     build: (routes: readonly Uint8Array[]) => Uint8Array,
   ): Uint8Array {
-    let current = this.current.get(context);
+    this.used.add(context);
+    let current = this.byName.get(context);
     if (!current) {
       current = new Map();
-      this.current.set(context, current);
+      this.byName.set(context, current);
     }
     const same = this.byIr.get(vh);
     if (same && same.context === context && same.stats === stats) {
@@ -163,7 +186,7 @@ export class VirtualHostMemo {
       return same.field;
     }
     const fields = routes();
-    const before = this.previous.get(context)?.get(vh.name);
+    const before = current.get(vh.name);
     const entry =
       before && before.stats === stats && sameItems(before.domains, vh.domains) && sameItems(before.routes, fields)
         ? before

@@ -106,6 +106,7 @@ function routeConfigurationsOf(ir: GatewayXdsIr, memo: BuildMemo | null): (l: Ht
     hashContext: JSON.stringify([...hashKeys].filter(([, k]) => k?.length)),
     metrics: ir.metrics,
     memo,
+    node: ir.name,
     virtualHosts: memo.virtualHosts(ir.name),
   };
   return (l) => encodeRouteConfigurations(l, build);

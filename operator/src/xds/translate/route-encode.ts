@@ -19,6 +19,7 @@ import { envoyRoute, misdirected, routeConfigurationParts, routeConfigurationSet
 import { withVirtualCluster } from "./stats";
 import { withRouteParts } from "./route-parts";
 import { field, lengthDelimitedTag, withFieldsAfter } from "./wire";
+import { listWindow, noteWindow, splicedWindow, StateByName, unchangedWindow } from "../../ir/list-window";
 
 /** RouteConfiguration.virtual_hosts (2) follows name (1); VirtualHost.routes (3) follows name (1) and domains (2). */
 const RC_VIRTUAL_HOSTS = 2;
@@ -35,6 +36,8 @@ export interface RouteBuild {
   /** The node's metrics settings (virtual host stats). */
   readonly metrics: ProxyMetricsIr | undefined;
   readonly memo: BuildMemo;
+  /** The node's name. */
+  readonly node: string;
   /** The node's pass over its virtual hosts ({@link BuildMemo.virtualHosts}). */
   readonly virtualHosts: VirtualHostMemo;
 }
@@ -77,15 +80,78 @@ export function encodeRouteConfigurations(listener: HttpListenerIr, build: Route
     const shell = RouteConfiguration.encode(
       RouteConfiguration.fromPartial({ ...routeConfigurationSettings(listener, p.name), virtualHosts: [] }),
     ).finish();
-    const hosts = [
-      ...p.own.map(ownField),
-      ...p.others.map((vh) =>
-        field(RC_VIRTUAL_HOSTS_TAG, VirtualHost.encode(withVirtualCluster(misdirected(vh), metrics)).finish()),
-      ),
-    ];
+    const own = ownFieldsOf(memo)
+      .get(`${build.node}\n${p.name}`)
+      .update(p.own, context, stats, ownField, build.virtualHosts);
+    const hosts =
+      p.others.length === 0
+        ? own
+        : [
+            ...own,
+            ...p.others.map((vh) =>
+              field(RC_VIRTUAL_HOSTS_TAG, VirtualHost.encode(withVirtualCluster(misdirected(vh), metrics)).finish()),
+            ),
+          ];
     const assemble = (): Buffer => withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts);
     return [p.name, withRouteParts(RouteType.typeUrl, p.name, shell, hosts, assemble)];
   });
+}
+
+/**
+ * The encoded fields of one RouteConfiguration's own virtual hosts, kept across passes: while the listener context
+ * is the same, a pass encodes (or looks up) only the window of virtual hosts that changed (list-window.ts: the
+ * virtual host stage notes it, so a one-route change does not look at the other 10,000 hosts), and the fields array
+ * it returns carries its window for the next stage (route-parts.ts).
+ */
+class OwnFields {
+  private hosts: readonly VirtualHostIr[] = [];
+  private fields: readonly Uint8Array[] = [];
+  private context = -1;
+  private stats = false;
+
+  update(
+    hosts: readonly VirtualHostIr[],
+    context: number,
+    stats: boolean,
+    of: (vh: VirtualHostIr) => Uint8Array,
+    memo: VirtualHostMemo,
+  ): readonly Uint8Array[] {
+    memo.use(context);
+    if (context !== this.context || stats !== this.stats) {
+      this.fields = hosts.map(of);
+    } else {
+      const w = listWindow(this.hosts, hosts);
+      if (!unchangedWindow(w)) {
+        const middle: Uint8Array[] = [];
+        const names = new Set<string>();
+        for (let i = w.from; i < w.afterTo; i++) {
+          middle.push(of(hosts[i]));
+          names.add(hosts[i].name);
+        }
+        // The by-name entries of the virtual hosts that left (build-memo.ts).
+        for (let i = w.from; i < w.beforeTo; i++)
+          if (!names.has(this.hosts[i].name)) memo.forget(context, this.hosts[i].name);
+        const fields = splicedWindow(this.fields, w, middle);
+        noteWindow(this.fields, fields, w);
+        this.fields = fields;
+      }
+    }
+    this.hosts = hosts;
+    this.context = context;
+    this.stats = stats;
+    return this.fields;
+  }
+}
+
+/**
+ * {@link OwnFields} per build memo (its listener context ids are its own), node and RouteConfiguration name.
+ */
+const ownFieldsByMemo = new WeakMap<BuildMemo, StateByName<OwnFields>>();
+
+function ownFieldsOf(memo: BuildMemo): StateByName<OwnFields> {
+  let states = ownFieldsByMemo.get(memo);
+  if (!states) ownFieldsByMemo.set(memo, (states = new StateByName(() => new OwnFields())));
+  return states;
 }
 
 /** RouteConfiguration field 2 of a virtual host holding the encoded `routes`. */
