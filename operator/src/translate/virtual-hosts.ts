@@ -203,10 +203,10 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   }
   const hosts = [...last.hosts];
   const vhs = [...last.virtualHosts];
-  const window = new WindowTracker(vhs.length);
-  for (const h of touched) patchHost(last, group, hosts, vhs, h, window);
+  const out = { hosts, vhs, window: new WindowTracker(vhs.length) };
+  for (const h of touched) patchHost(last, group, out, h);
   // The encode stage finds the changed virtual hosts from this window, not by comparing every one.
-  noteWindow(last.virtualHosts, vhs, window.window(vhs.length));
+  noteWindow(last.virtualHosts, vhs, out.window.window(vhs.length));
   return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs, grpc };
 }
 
@@ -251,15 +251,17 @@ function reindex(
   }
 }
 
-/** Hostname `h`'s virtual host in `hosts`/`vhs` (sorted by hostname): built again, added, or removed. */
+/**
+ * Hostname `h`'s virtual host in `out.hosts`/`out.vhs` (sorted by hostname): built again, added, or removed; the
+ * edit noted in `out.window`.
+ */
 function patchHost(
   last: GroupBuild,
   group: Group,
-  hosts: string[],
-  vhs: VirtualHostIr[],
+  out: { readonly hosts: string[]; readonly vhs: VirtualHostIr[]; readonly window: WindowTracker },
   h: string,
-  window: WindowTracker,
 ): void {
+  const { hosts, vhs, window } = out;
   const present = group.sorted.some((l) => l.listener.hostname === h) || last.index.some((x) => x.exact.has(h));
   const { at, found: there } = hostIndex(hosts, h);
   if (there && !present) {
