@@ -7,6 +7,7 @@
  */
 import type { Stats } from "node:fs";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
+import { listWindow, noteWindow, type ListWindow } from "../../ir/list-window";
 import type { GroupKind } from "../../translate/extension-objects";
 import { dropDuplicates, objectKey, type LocatedObject } from "./duplicates";
 import { parseManifests, type InputError, type ParseResult } from "./parse";
@@ -121,6 +122,8 @@ export class FolderCache {
   private last?: { readonly entries: readonly FileEntry[]; readonly event: ProviderEvent };
   /** The last snapshot assembled (its unchanged lists are reused). */
   private lastSnapshot?: ResourceSnapshot;
+  /** The files' parts {@link lastSnapshot} was merged from (undefined: it was not merged from parts). */
+  private lastParts?: readonly ResourceSnapshot[];
   private kinds?: string;
   /** Reads held back as half-written (unfinished.ts), by file. */
   private readonly holds = new Map<string, Held>();
@@ -146,7 +149,7 @@ export class FolderCache {
     const key = JSON.stringify(kinds);
     if (this.kinds !== undefined && this.kinds !== key) {
       for (const file of [...this.entries.keys()]) this.delete(file);
-      this.last = this.lastSnapshot = undefined;
+      this.last = this.lastSnapshot = this.lastParts = undefined;
     }
     this.kinds = key;
   }
@@ -219,6 +222,7 @@ export class FolderCache {
     const event = this.assemble(entries, vanished, maxTotalBytes);
     this.last = { entries, event };
     if (event.kind === "snapshot") this.lastSnapshot = event.snapshot;
+    if (event.kind === "snapshot") this.lastParts = this.assembledParts;
     return event;
   }
 
@@ -245,14 +249,20 @@ export class FolderCache {
       // Rare: the last definition of each object wins, at its place in reading order (duplicates.ts).
       const unique = dropDuplicates(entries.flatMap((e) => e.located));
       warnings.push(...unique.warnings);
+      this.assembledParts = undefined;
       return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files, warnings };
     }
+    const parts = entries.map((e) => e.part);
     const snapshot = mergeParts(
-      entries.map((e) => e.part),
-      this.lastSnapshot,
+      parts,
+      this.lastParts && this.lastSnapshot && { snapshot: this.lastSnapshot, parts: this.lastParts },
     );
+    this.assembledParts = parts;
     return { kind: "snapshot", snapshot, files, warnings };
   }
+
+  /** The parts the last {@link assemble} merged. */
+  private assembledParts?: readonly ResourceSnapshot[];
 
   private count(keys: readonly string[], delta: 1 | -1): void {
     for (const k of keys) {
@@ -268,26 +278,91 @@ export class FolderCache {
 
 /**
  * The files' snapshots as one, lists concatenated in reading order (what {@link snapshotFromObjects} of all their
- * objects returns). A list with the same objects as `previous`'s is `previous`'s array.
+ * objects returns). With the `previous` merge and the parts it was made of, only the lists the changed files (a window
+ * of the parts, by reference) had or have objects of are concatenated again; the others are `previous`'s arrays, as
+ * is a list with the same objects. A list made again carries its window against `previous`'s (list-window.ts
+ * `noteWindow`), so the stages after the provider do not compare 10,000s of objects to find a changed file's.
  */
-export function mergeParts(parts: readonly ResourceSnapshot[], previous?: ResourceSnapshot): ResourceSnapshot {
+export function mergeParts(
+  parts: readonly ResourceSnapshot[],
+  previous?: { readonly snapshot: ResourceSnapshot; readonly parts: readonly ResourceSnapshot[] },
+): ResourceSnapshot {
   if (parts.length === 0) return snapshotFromObjects([]);
   const merged: Record<string, unknown> = {};
-  const before = (previous ?? {}) as Record<string, unknown>;
+  const before = (previous?.snapshot ?? {}) as Record<string, unknown>;
+  const window = previous ? listWindow(previous.parts, parts) : undefined;
+  const merge = (lists: (p: ResourceSnapshot) => readonly unknown[] | undefined, prior: unknown): readonly unknown[] =>
+    mergedList(
+      parts,
+      lists,
+      previous && window ? { list: prior as unknown[] | undefined, parts: previous.parts, window } : undefined,
+    );
   for (const key of Object.keys(parts[0])) {
-    const values = parts.map((p) => (p as unknown as Record<string, unknown>)[key]);
-    if (Array.isArray(values[0])) merged[key] = concat(values as unknown[][], before[key] as unknown[] | undefined);
+    const value0 = (parts[0] as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(value0))
+      merged[key] = merge((p) => (p as unknown as Record<string, unknown[]>)[key], before[key]);
     else {
       const inner: Record<string, unknown> = {};
       const prior = (before[key] ?? {}) as Record<string, unknown[]>;
-      for (const field of Object.keys((values[0] ?? {}) as object)) {
-        const lists = values.map((v) => (v as Record<string, unknown[]>)[field]);
-        inner[field] = concat(lists, prior[field]);
+      for (const field of Object.keys((value0 ?? {}) as object)) {
+        inner[field] = merge(
+          (p) => (p as unknown as Record<string, Record<string, unknown[]> | undefined>)[key]?.[field],
+          prior[field],
+        );
       }
       merged[key] = inner;
     }
   }
   return merged as unknown as ResourceSnapshot;
+}
+
+/** The window of the parts that changed, the parts before it, and the list they merged to. */
+interface LastMerge {
+  readonly list: readonly unknown[] | undefined;
+  readonly parts: readonly ResourceSnapshot[];
+  readonly window: ListWindow;
+}
+
+/** One list of the merge: `of` each part's, concatenated; `previous`'s when the changed parts have none of it. */
+function mergedList(
+  parts: readonly ResourceSnapshot[],
+  of: (p: ResourceSnapshot) => readonly unknown[] | undefined,
+  previous: LastMerge | undefined,
+): readonly unknown[] {
+  const all = (): readonly unknown[] =>
+    concat(
+      parts.map((p) => of(p) ?? []),
+      previous?.list,
+    );
+  if (!previous?.list) return all();
+  const { window: w, list } = previous;
+  const removed = countIn(previous.parts, of, w.from, w.beforeTo);
+  const added = countIn(parts, of, w.from, w.afterTo);
+  if (removed === 0 && added === 0) return list;
+  const out = ([] as unknown[]).concat(...parts.map((p) => of(p) ?? []));
+  const at = countIn(parts, of, 0, w.from);
+  // Outside the window the parts are the same: the lists are the same when the window's objects are.
+  if (removed === added && sameRun(list, out, at, added)) return list;
+  noteWindow(list, out, { from: at, beforeTo: at + removed, afterTo: at + added });
+  return out;
+}
+
+/** Whether `a` and `b` hold the same objects at `[at, at + n)`. */
+function sameRun(a: readonly unknown[], b: readonly unknown[], at: number, n: number): boolean {
+  for (let i = at; i < at + n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** How many objects `of` parts `[from, to)` hold. */
+function countIn(
+  parts: readonly ResourceSnapshot[],
+  of: (p: ResourceSnapshot) => readonly unknown[] | undefined,
+  from: number,
+  to: number,
+): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n += of(parts[i])?.length ?? 0;
+  return n;
 }
 
 function concat(lists: readonly (readonly unknown[])[], previous: readonly unknown[] | undefined): readonly unknown[] {
