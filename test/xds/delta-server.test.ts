@@ -3,6 +3,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { isDeepStrictEqual } from "node:util";
 import { firstValueFrom, filter } from "rxjs";
 import { pack } from "../../proto/any";
 import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
@@ -200,6 +201,27 @@ describe("xds cache", () => {
     const d3 = cache.deleteNode(NODE);
     assert.deepEqual(d3.types.get(CDS)?.removed, ["a", "c"]);
     assert.equal(cache.getNode(NODE), undefined);
+  });
+});
+
+describe("xds cache: the names changed since a version", () => {
+  it("unions the diffs since it, and says it does not know when diffs are gone or the node lived again", () => {
+    const cache = new XdsCache();
+    cache.setNode(NODE, snapshot({ [CDS]: { a: "", b: "" }, [LDS]: { l: "" } }));
+    const v1 = cache.versionOf(NODE)!;
+    assert.deepEqual([...cache.changedSince(NODE, v1, CDS)!], [], "nothing since the current version");
+    cache.setNode(NODE, snapshot({ [CDS]: { a: "x", b: "" }, [LDS]: { l: "" } }));
+    cache.setNode(NODE, snapshot({ [CDS]: { a: "x", c: "" }, [LDS]: { l: "y" } }));
+    assert.deepEqual([...cache.changedSince(NODE, v1, CDS)!].sort(), ["a", "b", "c"]);
+    assert.deepEqual([...cache.changedSince(NODE, v1, LDS)!], ["l"]);
+    for (let i = 0; i < 40; i++) cache.setNode(NODE, snapshot({ [CDS]: { a: `n${i}` } }));
+    assert.equal(cache.changedSince(NODE, v1, CDS), undefined, "the diffs since v1 are no longer kept");
+    const now = cache.versionOf(NODE)!;
+    cache.deleteNode(NODE);
+    assert.equal(cache.changedSince(NODE, now, CDS), undefined, "a deleted node");
+    for (let i = 0; i <= now.version; i++) cache.setNode(NODE, snapshot({ [CDS]: { a: `again${i}` } }));
+    assert.equal(cache.versionOf(NODE)!.version >= now.version, true);
+    assert.equal(cache.changedSince(NODE, now, CDS), undefined, "the same version number of another life");
   });
 });
 
@@ -569,6 +591,45 @@ describe("delta ADS server", function () {
     await e.expectNone();
     assert.equal(server.stats().nodes[NODE].cds.resourcesSent, 1);
     assert.equal(server.stats().nodes[NODE].cds.responsesSent, 1);
+  });
+
+  it("after a sync leaves a client in order, looks only at what the cache changed, and the client still follows every change", async () => {
+    const clusters: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) clusters[`c${i}`] = "";
+    cache.setNode(NODE, snapshot({ [CDS]: clusters }));
+    const e = ackingEnvoy();
+    e.subscribe(CDS);
+    await e.waitFor(() => e.received.length === 1);
+    const stream = server.streamsOf(NODE)[0];
+    await stream.idle();
+    assert.deepEqual(stream.typeState(CDS)?.reconciled, cache.versionOf(NODE), "reconciled at the node's version");
+    let seed = 3;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let current = { ...clusters };
+    for (let step = 1; step <= 60; step++) {
+      const next = { ...current };
+      for (let k = rnd(4); k >= 0; k--) {
+        const name = `c${rnd(340)}`;
+        if (rnd(3) === 0) delete next[name];
+        else next[name] = `v${step}`;
+      }
+      // Now and then the client changes its subscription (a full look at every resource follows) or the cache
+      // moves on by more versions than it keeps diffs of while the stream is not looking.
+      if (step % 20 === 7) e.unsubscribe(CDS, ["c5"]);
+      if (step % 20 === 8) e.subscribe(CDS, ["*"]);
+      cache.setNode(NODE, snapshot({ [CDS]: next }));
+      if (step === 30)
+        for (let v = 0; v < 40; v++) cache.setNode(NODE, snapshot({ [CDS]: { ...next, c0: `burst${v}` } }));
+      if (step === 30) cache.setNode(NODE, snapshot({ [CDS]: next }));
+      current = next;
+      const want = Object.fromEntries(
+        [...(cache.getNode(NODE)?.resources.get(CDS) ?? new Map())].map(([n, r]) => [n, r.version]),
+      );
+      await e.waitFor(() => isDeepStrictEqual(e.versions(CDS), want), 5000).catch(() => undefined);
+      assert.deepEqual(e.versions(CDS), want, `step ${step}: the client holds what the cache has`);
+    }
+    await stream.idle();
+    assert.deepEqual(stream.typeState(CDS)?.reconciled, cache.versionOf(NODE), "reconciled again at the end");
   });
 
   it("serves several streams per node and survives cancelled streams", async () => {

@@ -58,6 +58,15 @@ export interface CacheChange {
 
 const EMPTY_TYPE: ReadonlyMap<string, CachedResource> = new Map();
 
+/** A version of a node's snapshot in one life of the node in the cache (see {@link XdsCache.changedSince}). */
+export interface NodeVersion {
+  readonly life: number;
+  readonly version: number;
+}
+
+/** How many of a node's last diffs the cache keeps for {@link XdsCache.changedSince}. */
+const DIFF_HISTORY = 32;
+
 /** Content version of a packed resource: sha256 over the value bytes, hex, first 16 chars. */
 export function resourceVersion(value: Any): string {
   return createHash("sha256").update(value.value).digest("hex").slice(0, 16);
@@ -93,6 +102,11 @@ function diffType(
 /** Per-node resource store with content-hash versions and change diffs. */
 export class XdsCache {
   private readonly nodes = new Map<string, NodeSnapshot>();
+  /** Each node's last diffs, oldest first (at most {@link DIFF_HISTORY}). */
+  private readonly history = new Map<string, CacheDiff[]>();
+  /** A number per life of a node in the cache (a node deleted and set again counts its versions from 1 again). */
+  private readonly lives = new Map<string, number>();
+  private nextLife = 1;
   private readonly subject = new Subject<CacheChange>();
 
   /** Emits `{ nodeId, diff }` for every effective change (never for no-op updates). */
@@ -131,6 +145,11 @@ export class XdsCache {
   ): CacheDiff {
     this.nodes.set(nodeId, { nodeId, version, resources });
     const diff: CacheDiff = { version, types, empty: types.size === 0 };
+    if (!this.lives.has(nodeId)) this.lives.set(nodeId, this.nextLife++);
+    let history = this.history.get(nodeId);
+    if (!history) this.history.set(nodeId, (history = []));
+    history.push(diff);
+    if (history.length > DIFF_HISTORY) history.shift();
     if (!diff.empty) this.subject.next({ nodeId, diff });
     return diff;
   }
@@ -143,6 +162,8 @@ export class XdsCache {
     const prev = this.nodes.get(nodeId);
     if (!prev) return { version: 0, types: new Map(), empty: true };
     this.nodes.delete(nodeId);
+    this.history.delete(nodeId);
+    this.lives.delete(nodeId);
     const types = new Map<string, TypeDiff>();
     for (const [typeUrl, byName] of prev.resources) {
       if (byName.size > 0) types.set(typeUrl, { upserted: [], removed: [...byName.keys()] });
@@ -150,6 +171,41 @@ export class XdsCache {
     const diff: CacheDiff = { version: prev.version + 1, types, empty: types.size === 0 };
     if (!diff.empty) this.subject.next({ nodeId, diff });
     return diff;
+  }
+
+  /**
+   * The names of type `typeUrl` upserted or removed in the node's snapshots after version `since` up to the current
+   * one: what a stream that had the node's resources of that type in order at `since` must look at (xDS streams, ADR
+   * 0037); undefined when the cache no longer knows every diff since then, or `since` was of another life of the node
+   * ({@link XdsCache.versionOf}), or the node is unknown.
+   */
+  changedSince(nodeId: string, since: NodeVersion, typeUrl: string): ReadonlySet<string> | undefined {
+    const current = this.nodes.get(nodeId)?.version;
+    if (current === undefined || since.life !== this.lives.get(nodeId) || since.version > current) return undefined;
+    return this.namesSince(nodeId, since.version, current, typeUrl);
+  }
+
+  /** The node's current version with the number of its life in the cache; undefined when the node is unknown. */
+  versionOf(nodeId: string): NodeVersion | undefined {
+    const version = this.nodes.get(nodeId)?.version;
+    const life = this.lives.get(nodeId);
+    return version === undefined || life === undefined ? undefined : { life, version };
+  }
+
+  private namesSince(nodeId: string, since: number, current: number, typeUrl: string): ReadonlySet<string> | undefined {
+    const out = new Set<string>();
+    if (since === current) return out;
+    const history = this.history.get(nodeId) ?? [];
+    const first = history.findIndex((d) => d.version > since);
+    // The diffs must run without a gap from since + 1 to the current version.
+    if (first < 0 || history[first].version !== since + 1) return undefined;
+    for (let i = first; i < history.length; i++) {
+      const diff = history[i].types.get(typeUrl);
+      if (!diff) continue;
+      for (const n of diff.upserted) out.add(n);
+      for (const n of diff.removed) out.add(n);
+    }
+    return out;
   }
 
   /** The current snapshot of a node, or undefined when the node is unknown. */

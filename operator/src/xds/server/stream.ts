@@ -13,7 +13,7 @@ import {
   DeltaDiscoveryRequest,
   DeltaDiscoveryResponse,
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
-import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
+import type { CachedResource, NodeSnapshot, NodeVersion, XdsCache } from "../cache/snapshot-cache";
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
 import type { NodeRefusal } from "./token-auth";
 import { vhdsNamespace } from "../translate/vhds";
@@ -93,6 +93,17 @@ export interface TypeState {
    * subscribed (VHDS: Envoy subscribes to a route configuration's name and wants its `<name>/<host>` virtual hosts).
    */
   readonly namespaces: boolean;
+  /**
+   * Bumped whenever `subscribed`, `wildcard` or `sent` change outside a sync's sends (a request, a NACK's undo, a
+   * resend): a sync that saw it change while it ran does not mark the type {@link reconciled}.
+   */
+  changes: number;
+  /**
+   * The node's snapshot version at which a sync last left the client with every resource of the type it wants (or
+   * was sent it), with nothing changed since but the snapshot: the next sync looks only at the names the cache
+   * changed after it (XdsCache.changedSince, ADR 0037). Undefined: look at every resource.
+   */
+  reconciled?: NodeVersion;
 }
 
 interface Outstanding {
@@ -206,6 +217,7 @@ export class DeltaStream {
     const ts = this.types.get(typeUrl);
     if (!ts) return;
     for (const n of names) ts.sent.delete(n);
+    touched(ts);
     this.requestSync();
   }
 
@@ -404,11 +416,14 @@ export class DeltaStream {
         subscribed: new Set(ns === undefined ? [] : [ns]),
         sent: new Map(),
         namespaces,
+        changes: 0,
       };
       this.types.set(typeUrl, ts);
       changed = true;
     }
     const initial = req.initialResourceVersions;
+    const names = req.resourceNamesSubscribe.length + req.resourceNamesUnsubscribe.length;
+    if (names > 0 || Object.keys(initial).length > 0) touched(ts);
     if (subscribe(ts, req.resourceNamesSubscribe, initial)) changed = true;
     if (unsubscribe(ts, req.resourceNamesUnsubscribe)) changed = true;
     if (ts.namespaces && req.resourceNamesSubscribe.length > 0) {
@@ -475,6 +490,7 @@ export class DeltaStream {
   private undoRejected(typeUrl: string, undo: NonNullable<Outstanding["undo"]>): void {
     const ts = this.types.get(typeUrl);
     if (!ts) return;
+    touched(ts);
     for (const [name, { before, sent }] of undo) {
       if (ts.sent.get(name) !== sent) continue; // a later response changed it
       if (before === undefined) ts.sent.delete(name);
@@ -506,10 +522,19 @@ export class DeltaStream {
   }
 
   /** Resources of a type the client is subscribed to and does not have at the snapshot's version. */
-  private pendingUpserts(ts: TypeState, byName: ReadonlyMap<string, CachedResource> | undefined): CachedResource[] {
+  private pendingUpserts(
+    ts: TypeState,
+    byName: ReadonlyMap<string, CachedResource> | undefined,
+    only?: ReadonlySet<string>,
+  ): CachedResource[] {
     const out: CachedResource[] = [];
     if (!byName) return out;
-    if (ts.wildcard || ts.namespaces) {
+    if (only) {
+      for (const name of only) {
+        const r = byName.get(name);
+        if (r && wants(ts, name) && ts.sent.get(name) !== r.version) out.push(r);
+      }
+    } else if (ts.wildcard || ts.namespaces) {
       for (const r of byName.values()) if (wants(ts, r.name) && ts.sent.get(r.name) !== r.version) out.push(r);
     } else {
       for (const name of ts.subscribed) {
@@ -520,48 +545,98 @@ export class DeltaStream {
     return out;
   }
 
+  /**
+   * The names of the type the cache changed since the type was last {@link TypeState.reconciled}, the only ones a
+   * sync needs to look at; undefined: look at every one.
+   */
+  private changedSinceReconciled(ts: TypeState, typeUrl: string): ReadonlySet<string> | undefined {
+    return ts.reconciled && this.ctx.cache.changedSince(this.nodeId, ts.reconciled, typeUrl);
+  }
+
   private async sync(): Promise<void> {
     if (this.closed) return;
-    let snap: NodeSnapshot | undefined = this.ctx.cache.getNode(this.nodeId);
-    if (!snap) {
-      // Before the node's first snapshot, keep whatever Envoy has (e.g. after a control-plane restart).
-      if (!this.hadSnapshot) return;
-      snap = { nodeId: this.nodeId, version: 0, resources: new Map() };
-    }
+    const first = this.snapshotToSync();
+    if (!first) return;
     this.hadSnapshot = true;
-    this.workingVersion = snap.version;
-    await this.ctx.gate?.(this, "upserts", snap.version);
+    this.workingVersion = first.version;
+    await this.ctx.gate?.(this, "upserts", first.version);
     // The gate may have waited: push what the node has now.
-    snap = this.ctx.cache.getNode(this.nodeId) ?? snap;
+    const snap = this.ctx.cache.getNode(this.nodeId) ?? first;
+    // The version of `snap` in the cache (undefined: the node is gone, snap is the empty stand-in).
+    const at = this.ctx.cache.getNode(this.nodeId) === snap ? this.ctx.cache.versionOf(this.nodeId) : undefined;
     this.workingVersion = snap.version;
     const resources = snap.resources;
     const version = String(snap.version);
-
     const extra = [...resources.keys()].filter((t) => !ADD_ORDER.includes(t)).sort();
-    for (const typeUrl of [...ADD_ORDER, ...extra]) {
-      if (this.closed) return;
-      await this.pushUpserts(typeUrl, snap, version);
-    }
+    const changesAtStart = await this.pushAllUpserts([...ADD_ORDER, ...extra], snap, version);
+    if (!changesAtStart) return;
     this.upsertedVersion = snap.version;
     this.ctx.progressed?.();
     await this.ctx.gate?.(this, "removals", snap.version);
     for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
       if (this.closed) return;
-      const ts = this.types.get(typeUrl);
-      if (!ts) continue;
-      const byName = resources.get(typeUrl);
-      const removed = [...ts.sent.keys()].filter((n) => !byName?.has(n));
-      if (removed.length > 0) await this.send(typeUrl, version, [], removed);
+      await this.pushRemovals(typeUrl, resources.get(typeUrl), version);
+      this.markReconciled(typeUrl, at, changesAtStart.get(typeUrl));
     }
     this.syncedVersion = snap.version;
     this.ctx.progressed?.();
+  }
+
+  /**
+   * Pushes each type's upserts, in `order`; returns each type's {@link TypeState.changes} when its upserts started
+   * (undefined: the stream closed).
+   */
+  private async pushAllUpserts(
+    order: readonly string[],
+    snap: NodeSnapshot,
+    version: string,
+  ): Promise<Map<string, number> | undefined> {
+    const changesAtStart = new Map<string, number>();
+    for (const typeUrl of order) {
+      if (this.closed) return undefined;
+      const changes = this.types.get(typeUrl)?.changes;
+      if (changes !== undefined) changesAtStart.set(typeUrl, changes);
+      await this.pushUpserts(typeUrl, snap, version);
+    }
+    return changesAtStart;
+  }
+
+  /**
+   * Notes that the client of a type is in order at `at` (the snapshot just synced), unless its subscription changed
+   * since the sync started on it (`changesAtStart`).
+   */
+  private markReconciled(typeUrl: string, at: NodeVersion | undefined, changesAtStart: number | undefined): void {
+    const ts = this.types.get(typeUrl);
+    if (ts && at && !this.closed && changesAtStart === ts.changes) ts.reconciled = at;
+  }
+
+  /** The node's snapshot; an empty one once it had one and the node is gone; undefined before its first. */
+  private snapshotToSync(): NodeSnapshot | undefined {
+    const snap = this.ctx.cache.getNode(this.nodeId);
+    if (snap) return snap;
+    // Before the node's first snapshot, keep whatever Envoy has (e.g. after a control-plane restart).
+    return this.hadSnapshot ? { nodeId: this.nodeId, version: 0, resources: new Map() } : undefined;
+  }
+
+  /** Removes from the client of one type what the snapshot (`byName`) no longer has. */
+  private async pushRemovals(
+    typeUrl: string,
+    byName: ReadonlyMap<string, CachedResource> | undefined,
+    version: string,
+  ): Promise<void> {
+    const ts = this.types.get(typeUrl);
+    if (!ts) return;
+    // Reconciled: every name the client has is in the snapshot but those the cache changed since.
+    const candidates = this.changedSinceReconciled(ts, typeUrl) ?? ts.sent.keys();
+    const removed = [...candidates].filter((n) => ts.sent.has(n) && !byName?.has(n));
+    if (removed.length > 0) await this.send(typeUrl, version, [], removed);
   }
 
   /** Sends what the client of one type lacks (clusters with their endpoints), or its first, empty, answer. */
   private async pushUpserts(typeUrl: string, snap: NodeSnapshot, version: string): Promise<void> {
     const ts = this.types.get(typeUrl);
     if (!ts) return;
-    const upserts = this.pendingUpserts(ts, snap.resources.get(typeUrl));
+    const upserts = this.pendingUpserts(ts, snap.resources.get(typeUrl), this.changedSinceReconciled(ts, typeUrl));
     if (upserts.length === 0) {
       if (awaitsFirstAnswer(typeUrl, ts)) await this.send(typeUrl, version, [], []);
       return;
@@ -778,6 +853,12 @@ function subscribe(ts: TypeState, names: readonly string[], initial: Readonly<Re
     }
   }
   return changed;
+}
+
+/** Notes a change of a type's subscription state outside a sync's sends (see {@link TypeState.changes}). */
+function touched(ts: TypeState): void {
+  ts.changes++;
+  ts.reconciled = undefined;
 }
 
 /** Whether the client of a type wants the resource `name`. */
