@@ -38,9 +38,7 @@ export function listWindow<T>(before: readonly T[], after: readonly T[]): ListWi
  * what is inside as possibly changed. Holds no list alive: `before` is known by a number (ADR 0037).
  */
 export function noteWindow(before: readonly unknown[], after: readonly unknown[], w: ListWindow): void {
-  let id = listIds.get(before);
-  if (id === undefined) listIds.set(before, (id = nextListId++));
-  notedWindows.set(after, { base: id, window: w });
+  notedWindows.set(after, { base: listId(before), window: w });
 }
 
 /**
@@ -48,9 +46,7 @@ export function noteWindow(before: readonly unknown[], after: readonly unknown[]
  * original, and windows against it, hold for the copy. Neither list may change afterwards.
  */
 export function noteCopy(original: readonly unknown[], copy: readonly unknown[]): void {
-  let id = listIds.get(original);
-  if (id === undefined) listIds.set(original, (id = nextListId++));
-  listIds.set(copy, id);
+  listIds.set(copy, listId(original));
   const noted = notedWindows.get(original);
   if (noted !== undefined) notedWindows.set(copy, noted);
 }
@@ -60,6 +56,13 @@ const notedWindows = new WeakMap<readonly unknown[], { readonly base: number; re
 /** A number per list some list was made from (a WeakMap's value may not hold its key's base alive: no chains). */
 const listIds = new WeakMap<readonly unknown[], number>();
 let nextListId = 1;
+
+/** The number of `list` in {@link listIds}, given on first use. */
+function listId(list: readonly unknown[]): number {
+  let id = listIds.get(list);
+  if (id === undefined) listIds.set(list, (id = nextListId++));
+  return id;
+}
 
 /**
  * A window built up edit by edit ({@link WindowTracker.edit}) while a new list is made from `before` by splices of

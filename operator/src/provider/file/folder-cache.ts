@@ -222,7 +222,6 @@ export class FolderCache {
     const event = this.assemble(entries, vanished, maxTotalBytes);
     this.last = { entries, event };
     if (event.kind === "snapshot") this.lastSnapshot = event.snapshot;
-    if (event.kind === "snapshot") this.lastParts = this.assembledParts;
     return event;
   }
 
@@ -249,7 +248,7 @@ export class FolderCache {
       // Rare: the last definition of each object wins, at its place in reading order (duplicates.ts).
       const unique = dropDuplicates(entries.flatMap((e) => e.located));
       warnings.push(...unique.warnings);
-      this.assembledParts = undefined;
+      this.lastParts = undefined;
       return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files, warnings };
     }
     const parts = entries.map((e) => e.part);
@@ -257,12 +256,9 @@ export class FolderCache {
       parts,
       this.lastParts && this.lastSnapshot && { snapshot: this.lastSnapshot, parts: this.lastParts },
     );
-    this.assembledParts = parts;
+    this.lastParts = parts; // event() makes this snapshot the last one
     return { kind: "snapshot", snapshot, files, warnings };
   }
-
-  /** The parts the last {@link assemble} merged. */
-  private assembledParts?: readonly ResourceSnapshot[];
 
   private count(keys: readonly string[], delta: 1 | -1): void {
     for (const k of keys) {
@@ -329,17 +325,13 @@ function mergedList(
   of: (p: ResourceSnapshot) => readonly unknown[] | undefined,
   previous: LastMerge | undefined,
 ): readonly unknown[] {
-  const all = (): readonly unknown[] =>
-    concat(
-      parts.map((p) => of(p) ?? []),
-      previous?.list,
-    );
-  if (!previous?.list) return all();
+  const lists = (): (readonly unknown[])[] => parts.map((p) => of(p) ?? []);
+  if (!previous?.list) return concat(lists(), undefined);
   const { window: w, list } = previous;
   const removed = countIn(previous.parts, of, w.from, w.beforeTo);
   const added = countIn(parts, of, w.from, w.afterTo);
   if (removed === 0 && added === 0) return list;
-  const out = ([] as unknown[]).concat(...parts.map((p) => of(p) ?? []));
+  const out = ([] as unknown[]).concat(...lists());
   const at = countIn(parts, of, 0, w.from);
   // Outside the window the parts are the same: the lists are the same when the window's objects are.
   if (removed === added && sameRun(list, out, at, added)) return list;

@@ -102,10 +102,11 @@ function diffType(
 /** Per-node resource store with content-hash versions and change diffs. */
 export class XdsCache {
   private readonly nodes = new Map<string, NodeSnapshot>();
-  /** Each node's last diffs, oldest first (at most {@link DIFF_HISTORY}). */
-  private readonly history = new Map<string, CacheDiff[]>();
-  /** A number per life of a node in the cache (a node deleted and set again counts its versions from 1 again). */
-  private readonly lives = new Map<string, number>();
+  /**
+   * Each node's life in the cache (a number: a node deleted and set again counts its versions from 1 again) and its
+   * last diffs, oldest first (at most {@link DIFF_HISTORY}).
+   */
+  private readonly history = new Map<string, { readonly life: number; readonly diffs: CacheDiff[] }>();
   private nextLife = 1;
   private readonly subject = new Subject<CacheChange>();
 
@@ -145,11 +146,10 @@ export class XdsCache {
   ): CacheDiff {
     this.nodes.set(nodeId, { nodeId, version, resources });
     const diff: CacheDiff = { version, types, empty: types.size === 0 };
-    if (!this.lives.has(nodeId)) this.lives.set(nodeId, this.nextLife++);
     let history = this.history.get(nodeId);
-    if (!history) this.history.set(nodeId, (history = []));
-    history.push(diff);
-    if (history.length > DIFF_HISTORY) history.shift();
+    if (!history) this.history.set(nodeId, (history = { life: this.nextLife++, diffs: [] }));
+    history.diffs.push(diff);
+    if (history.diffs.length > DIFF_HISTORY) history.diffs.shift();
     if (!diff.empty) this.subject.next({ nodeId, diff });
     return diff;
   }
@@ -163,7 +163,6 @@ export class XdsCache {
     if (!prev) return { version: 0, types: new Map(), empty: true };
     this.nodes.delete(nodeId);
     this.history.delete(nodeId);
-    this.lives.delete(nodeId);
     const types = new Map<string, TypeDiff>();
     for (const [typeUrl, byName] of prev.resources) {
       if (byName.size > 0) types.set(typeUrl, { upserted: [], removed: [...byName.keys()] });
@@ -181,21 +180,22 @@ export class XdsCache {
    */
   changedSince(nodeId: string, since: NodeVersion, typeUrl: string): ReadonlySet<string> | undefined {
     const current = this.nodes.get(nodeId)?.version;
-    if (current === undefined || since.life !== this.lives.get(nodeId) || since.version > current) return undefined;
+    if (current === undefined || since.life !== this.history.get(nodeId)?.life || since.version > current)
+      return undefined;
     return this.namesSince(nodeId, since.version, current, typeUrl);
   }
 
   /** The node's current version with the number of its life in the cache; undefined when the node is unknown. */
   versionOf(nodeId: string): NodeVersion | undefined {
     const version = this.nodes.get(nodeId)?.version;
-    const life = this.lives.get(nodeId);
+    const life = this.history.get(nodeId)?.life;
     return version === undefined || life === undefined ? undefined : { life, version };
   }
 
   private namesSince(nodeId: string, since: number, current: number, typeUrl: string): ReadonlySet<string> | undefined {
     const out = new Set<string>();
     if (since === current) return out;
-    const history = this.history.get(nodeId) ?? [];
+    const history = this.history.get(nodeId)?.diffs ?? [];
     const first = history.findIndex((d) => d.version > since);
     // The diffs must run without a gap from since + 1 to the current version.
     if (first < 0 || history[first].version !== since + 1) return undefined;
