@@ -11,22 +11,17 @@ import { snapshotFromObjects, type ResourceSnapshot } from "../../operator/src/r
 
 /** A file's snapshot: `routes` HTTPRoutes and `services` Services, named after the file and a version. */
 function part(file: number, version: number, routes: number, services: number): ResourceSnapshot {
-  const objects: KubeObject[] = [];
-  for (let i = 0; i < routes; i++)
-    objects.push({
-      apiVersion: "gateway.networking.k8s.io/v1",
-      kind: "HTTPRoute",
-      metadata: { name: `r-${file}-${version}-${i}`, namespace: "default" },
+  const some = (n: number, apiVersion: string, kind: string, prefix: string): KubeObject[] =>
+    Array.from({ length: n }, (_, i) => ({
+      apiVersion,
+      kind,
+      metadata: { name: `${prefix}-${file}-${version}-${i}`, namespace: "default" },
       spec: {},
-    });
-  for (let i = 0; i < services; i++)
-    objects.push({
-      apiVersion: "v1",
-      kind: "Service",
-      metadata: { name: `s-${file}-${version}-${i}`, namespace: "default" },
-      spec: {},
-    });
-  return snapshotFromObjects(objects);
+    }));
+  return snapshotFromObjects([
+    ...some(routes, "gateway.networking.k8s.io/v1", "HTTPRoute", "r"),
+    ...some(services, "v1", "Service", "s"),
+  ]);
 }
 
 describe("file provider: merging the files' snapshots against the last merge", () => {
