@@ -190,5 +190,11 @@ describe("list windows (ADR 0030)", () => {
     warm.scopes(1, scopesOf(warm, [a, b, c]));
     warm.scopes(2, scopesOf(warm, [a, b, c], made));
     assert.deepEqual(made, ["a", "b", "c"]);
+    // Nothing changed: the same map as last time (the cache skips it).
+    const last = warm.scopes(2, scopesOf(warm, [a, b, c]));
+    warm.exact([a, b, c], (h) => domainsOf.get(h)!);
+    assert.equal(warm.scopes(2, scopesOf(warm, [a, b, c])), last);
+    warm.exact([a, c], (h) => domainsOf.get(h)!);
+    assert.notEqual(warm.scopes(2, scopesOf(warm, [a, c])), last);
   });
 });

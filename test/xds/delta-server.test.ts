@@ -225,6 +225,18 @@ describe("xds cache: the names changed since a version", () => {
   });
 });
 
+describe("xds cache: a type given the same map as last time", () => {
+  it("is not read again (maps given may not change), while a new map is compared in full", () => {
+    const cache = new XdsCache();
+    const clusters = new Map([["a", resource(CDS, "a")]]);
+    cache.setNode(NODE, new Map([[CDS, clusters]]));
+    // Changing a map after giving it breaks the contract; it shows which maps the cache reads.
+    clusters.set("a", resource(CDS, "a", "changed in place"));
+    assert.equal(cache.setNode(NODE, new Map([[CDS, clusters]])).empty, true, "the same map: skipped");
+    assert.deepEqual(cache.setNode(NODE, new Map([[CDS, new Map(clusters)]])).types.get(CDS)?.upserted, ["a"]);
+  });
+});
+
 describe("delta ADS server", function () {
   this.timeout(20000);
   let cache: XdsCache;

@@ -146,9 +146,14 @@ export function unchangedWindow(w: ListWindow): boolean {
   return w.from === w.beforeTo && w.from === w.afterTo;
 }
 
-/** `list` with its `[w.from, w.beforeTo)` replaced by `middle` (a new array). */
+/**
+ * `list` with its `[w.from, w.beforeTo)` replaced by `middle`: a new array, noted as made from `list` ({@link noteWindow}),
+ * so neither may change afterwards.
+ */
 export function splicedWindow<T>(list: readonly T[], w: ListWindow, middle: readonly T[]): T[] {
-  return list.slice(0, w.from).concat(middle, list.slice(w.beforeTo));
+  const out = list.slice(0, w.from).concat(middle, list.slice(w.beforeTo));
+  noteWindow(list, out, w);
+  return out;
 }
 
 /**
@@ -168,9 +173,7 @@ export class WindowedValues<T, V> {
     if (!unchangedWindow(w)) {
       const middle: V[] = [];
       for (let i = w.from; i < w.afterTo; i++) middle.push(this.of(items[i]));
-      const values = splicedWindow(this.values, w, middle);
-      noteWindow(this.values, values, w);
-      this.values = values;
+      this.values = splicedWindow(this.values, w, middle);
     }
     this.items = items;
     return this.values;

@@ -108,6 +108,8 @@ export class XdsCache {
    */
   private readonly history = new Map<string, { readonly life: number; readonly diffs: CacheDiff[] }>();
   private nextLife = 1;
+  /** The resources each node was last set with: a type given the same map object again is unchanged (maps never change). */
+  private readonly given = new Map<string, ResourceSet>();
   private readonly subject = new Subject<CacheChange>();
 
   /** Emits `{ nodeId, diff }` for every effective change (never for no-op updates). */
@@ -115,7 +117,8 @@ export class XdsCache {
 
   /**
    * Replaces the resource set of a node and returns what changed. Hashing is O(resources); the diff (and
-   * therefore what the server sends) is O(changed). Unchanged resources keep their previous objects.
+   * therefore what the server sends) is O(changed). Unchanged resources keep their previous objects. A type's map
+   * is read only when it is not the map given for the type last time: a map given here may not be changed.
    */
   setNode(nodeId: string, resources: ResourceSet): CacheDiff {
     const prev = this.nodes.get(nodeId);
@@ -123,13 +126,16 @@ export class XdsCache {
     const next = new Map<string, ReadonlyMap<string, CachedResource>>();
     const types = new Map<string, TypeDiff>();
 
+    const given = this.given.get(nodeId);
     for (const [typeUrl, byName] of resources) {
       const old = prevRes.get(typeUrl) ?? EMPTY_TYPE;
-      const { fresh, diff } = diffType(old, byName);
+      // The very map given last time (a stage kept it: nothing changed, scoped-window.ts) is not looked at again.
+      const { fresh, diff } = given?.get(typeUrl) === byName ? { fresh: old, diff: undefined } : diffType(old, byName);
       if (diff) types.set(typeUrl, diff);
       // Reuse the previous map when the type did not change, so unchanged snapshots share structure.
       if (fresh.size > 0) next.set(typeUrl, diff ? fresh : old);
     }
+    this.given.set(nodeId, resources);
     for (const [typeUrl, old] of prevRes) {
       if (!resources.has(typeUrl) && old.size > 0) types.set(typeUrl, { upserted: [], removed: [...old.keys()] });
     }
@@ -163,6 +169,7 @@ export class XdsCache {
     if (!prev) return { version: 0, types: new Map(), empty: true };
     this.nodes.delete(nodeId);
     this.history.delete(nodeId);
+    this.given.delete(nodeId);
     const types = new Map<string, TypeDiff>();
     for (const [typeUrl, byName] of prev.resources) {
       if (byName.size > 0) types.set(typeUrl, { upserted: [], removed: [...byName.keys()] });

@@ -19,7 +19,7 @@ import { envoyRoute, misdirected, routeConfigurationParts, routeConfigurationSet
 import { withVirtualCluster } from "./stats";
 import { withRouteParts } from "./route-parts";
 import { field, lengthDelimitedTag, withFieldsAfter } from "./wire";
-import { listWindow, noteWindow, splicedWindow, StateByName, unchangedWindow } from "../../ir/list-window";
+import { listWindow, splicedWindow, StateByName, unchangedWindow } from "../../ir/list-window";
 
 /** RouteConfiguration.virtual_hosts (2) follows name (1); VirtualHost.routes (3) follows name (1) and domains (2). */
 const RC_VIRTUAL_HOSTS = 2;
@@ -131,9 +131,7 @@ class OwnFields {
         // The by-name entries of the virtual hosts that left (build-memo.ts).
         for (let i = w.from; i < w.beforeTo; i++)
           if (!names.has(this.hosts[i].name)) memo.forget(context, this.hosts[i].name);
-        const fields = splicedWindow(this.fields, w, middle);
-        noteWindow(this.fields, fields, w);
-        this.fields = fields;
+        this.fields = splicedWindow(this.fields, w, middle);
       }
     }
     this.hosts = hosts;

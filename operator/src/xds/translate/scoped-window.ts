@@ -10,7 +10,7 @@
  * caller passes, so the state only saves calling them again for hosts outside the window.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
-import { listWindow, splicedWindow } from "../../ir/list-window";
+import { listWindow, splicedWindow, unchangedWindow } from "../../ir/list-window";
 
 /** A host's scopes: name and packed ScopedRouteConfiguration. */
 export type HostScopes = readonly (readonly [string, Any])[];
@@ -26,6 +26,8 @@ export class ScopedHosts {
   private scopedFor: readonly Uint8Array[] = [];
   private perHost: HostScopes[] = [];
   private scopedWith = -1;
+  /** The map {@link scopes} returned last. */
+  private out: Map<string, Any> | undefined;
 
   /**
    * Takes this pass's hosts (`domainsOf` gives a host's domains); true when every domain is exact (not empty, no `*`)
@@ -53,22 +55,30 @@ export class ScopedHosts {
   /**
    * The scopes of the hosts {@link exact} last took, in host order, made with the settings interned as `settings`:
    * `make(i)` gives the scopes of the `i`th host; hosts outside the changed window keep what they became last time.
+   * Nothing changed: the map returned last time (the cache then skips the type, snapshot-cache.ts); it may not be changed.
    */
   scopes(settings: number, make: (i: number) => HostScopes): Map<string, Any> {
     const hosts = this.hosts;
     if (settings !== this.scopedWith) {
       this.perHost = hosts.map((_, i) => make(i));
+      this.out = undefined;
     } else {
       const w = listWindow(this.scopedFor, hosts);
-      const middle: HostScopes[] = [];
-      for (let i = w.from; i < w.afterTo; i++) middle.push(make(i));
-      this.perHost = splicedWindow(this.perHost, w, middle);
+      if (!unchangedWindow(w)) {
+        const middle: HostScopes[] = [];
+        for (let i = w.from; i < w.afterTo; i++) middle.push(make(i));
+        this.perHost = splicedWindow(this.perHost, w, middle);
+        this.out = undefined;
+      }
     }
     this.scopedFor = hosts;
     this.scopedWith = settings;
-    const out = new Map<string, Any>();
-    for (const list of this.perHost) for (const [name, any] of list) out.set(name, any);
-    return out;
+    if (this.out === undefined) {
+      const out = new Map<string, Any>();
+      for (const list of this.perHost) for (const [name, any] of list) out.set(name, any);
+      this.out = out;
+    }
+    return this.out;
   }
 
   private add(d: string): void {
