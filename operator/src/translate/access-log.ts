@@ -42,10 +42,22 @@ function accessLogOf(spec: EnvoyProxy["spec"] | undefined): ProxyAccessLog | und
 
 /** The access logs of proxies customised by `spec` (undefined: no EnvoyProxy); empty: logging is off. */
 export function accessLogsFor(spec: EnvoyProxy["spec"] | undefined): readonly AccessLogIr[] {
+  if (spec === undefined) return DEFAULT_ACCESS_LOGS;
+  // The same objects while the EnvoyProxy is the same (its spec object): the build keeps what it made of them.
+  let logs = logsBySpec.get(spec);
+  if (!logs) logsBySpec.set(spec, (logs = accessLogsOf(spec)));
+  return logs;
+}
+
+/** The default access log alone, one array for every pass. */
+const DEFAULT_ACCESS_LOGS: readonly AccessLogIr[] = Object.freeze([DEFAULT_ACCESS_LOG]);
+const logsBySpec = new WeakMap<NonNullable<EnvoyProxy["spec"]>, readonly AccessLogIr[]>();
+
+function accessLogsOf(spec: EnvoyProxy["spec"]): readonly AccessLogIr[] {
   const al = accessLogOf(spec);
   if (al?.disable === true) return [];
   const settings = al?.settings ?? [];
-  if (settings.length === 0) return [DEFAULT_ACCESS_LOG];
+  if (settings.length === 0) return DEFAULT_ACCESS_LOGS;
   return settings.flatMap((s) => {
     // gRPC sinks (ALS, OpenTelemetry) are translate/telemetry/access-log-sinks.ts's.
     const sinks = s.sinks ?? [];

@@ -71,6 +71,7 @@ export class BuildMemo {
   private readonly secrets = new WeakMap<object, Any>();
   private readonly contexts = new Map<string, number>();
   private readonly lastBytes = new Map<string, Any>();
+  private readonly lastInputs = new Map<string, { readonly inputs: readonly unknown[]; readonly output: unknown }>();
   private nextContext = 1;
 
   /** A small id per distinct listener context string (equal strings, equal ids). */
@@ -133,6 +134,21 @@ export class BuildMemo {
     if (this.lastBytes.size >= MAX_CONTEXTS) this.lastBytes.clear();
     this.lastBytes.set(key, any);
     return any;
+  }
+
+  /**
+   * What `build` gave last under `key` when `inputs` (everything the build reads) are the same references, in the same
+   * order, as then; else `build()` again. Undefined inputs: built every time (the build reads more than can be named).
+   */
+  sameInputs<T>(key: string, inputs: readonly unknown[] | undefined, build: () => T): T {
+    const known = this.lastInputs.get(key);
+    if (inputs && known && known.inputs.length === inputs.length && known.inputs.every((x, i) => x === inputs[i]))
+      return known.output as T;
+    const output = build();
+    if (this.lastInputs.size >= MAX_CONTEXTS) this.lastInputs.clear();
+    if (inputs) this.lastInputs.set(key, { inputs, output });
+    else this.lastInputs.delete(key);
+    return output;
   }
 
   /** The packed secret of `s`, built by `build` when not kept. */

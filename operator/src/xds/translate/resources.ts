@@ -4,7 +4,8 @@ import { pack } from "../../../../proto/any";
 import type { GatewayXdsIr, HttpListenerIr, ProxyMetricsIr } from "../../ir/xds-ir";
 import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl } from "../types";
 import { buildCluster, buildLoadAssignment, preserveCaseClusters } from "./cluster";
-import { buildQuicListener } from "./http3";
+import { filterView } from "./filters/registry";
+import { buildQuicListener, quicListenerName } from "./http3";
 import { buildHttpListener } from "./listener";
 import { buildRouteConfigurations, type HashKeysOf } from "./route";
 import { encodeRouteConfigurations, type RouteBuild } from "./route-encode";
@@ -29,10 +30,16 @@ export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sh
   const routeConfigs = routeConfigurationsOf(ir, memo);
   const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
   for (const l of ir.http) {
-    const listener = pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs));
-    listeners.set(l.name, memo ? memo.sameBytes(`${ir.name}\n${l.name}`, listener) : listener);
-    const quic = buildQuicListener(l, ir.accessLogs);
-    if (quic) listeners.set(quic.name, pack(ListenerType, quic));
+    const build = (): Any => pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs));
+    const buildQuic = (): Any | undefined => {
+      const quic = buildQuicListener(l, ir.accessLogs);
+      return quic && pack(ListenerType, quic);
+    };
+    const key = `${ir.name}\n${l.name}`;
+    const inputs = memo ? httpListenerInputs(l, ir.accessLogs) : undefined;
+    listeners.set(l.name, memo ? memo.sameBytes(key, memo.sameInputs(key, inputs, build)) : build());
+    const quic = memo ? memo.sameInputs(`${key}\nquic`, inputs, buildQuic) : buildQuic();
+    if (quic) listeners.set(quicListenerName(l), quic);
     for (const [name, any] of routeConfigs(l)) routes.set(name, any);
   }
   for (const l of ir.tcp ?? []) {
@@ -64,6 +71,20 @@ export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sh
 /** The options a cluster's packed resources depend on besides its IR. */
 function clusterOptionsKey(preserveHeaderCase: boolean, metrics: ProxyMetricsIr | undefined): string {
   return `${preserveHeaderCase}|${metrics?.perEndpointStats === true}|${metrics?.requestResponseSizes === true}`;
+}
+
+/**
+ * Everything an HTTP listener's build (and its QUIC listener's) reads, as references: the listener IR's fields but its
+ * virtual hosts, of those only the routes the filters can read (filterView: the routes of a virtual host read nothing
+ * else in a listener), and the access logs. Undefined when the build reads the clusters too (TLSRoute chains on the
+ * port): then it is built every pass.
+ */
+function httpListenerInputs(l: HttpListenerIr, accessLogs: GatewayXdsIr["accessLogs"]): unknown[] | undefined {
+  if ((l.tlsRoutes?.length ?? 0) > 0) return undefined;
+  const inputs: unknown[] = [accessLogs];
+  for (const [k, v] of Object.entries(l)) if (k !== "virtualHosts") inputs.push(k, v);
+  for (const vh of filterView(l).virtualHosts) inputs.push(...vh.routes);
+  return inputs;
 }
 
 /** The packed clusters of the IR, and the endpoints of its static ones (kept in `memo` per cluster IR). */
