@@ -141,6 +141,17 @@ export function listEdits<T>(before: readonly T[], after: readonly T[]): { remov
   return { removed, added };
 }
 
+/**
+ * Whether two lists hold the same references in the same order, reading only the window {@link listWindow} gives (a
+ * noted window may hold elements that did not change).
+ */
+export function sameReferences<T>(before: readonly T[], after: readonly T[]): boolean {
+  if (before.length !== after.length) return false;
+  const w = listWindow(before, after);
+  for (let i = w.from; i < w.afterTo; i++) if (before[i] !== after[i]) return false;
+  return true;
+}
+
 /** Whether the window changed nothing (the two lists hold the same references). */
 export function unchangedWindow(w: ListWindow): boolean {
   return w.from === w.beforeTo && w.from === w.afterTo;

@@ -10,12 +10,16 @@ import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
 import { withProxyBackendTls } from "./envoy-proxy-backend-tls";
 import { PassMemo, ReuseMemo, sameElements } from "./ir-reuse";
+import { listWindow, sameReferences, splicedWindow } from "../ir/list-window";
 
-/** Whether two HTTP listeners are equal, their virtual hosts compared by identity. */
+/**
+ * Whether two HTTP listeners are equal, their virtual hosts compared by identity (a list a stage noted as made from
+ * the other answers without being read: list-window.ts).
+ */
 function sameHttpListener(a: HttpListenerIr, b: HttpListenerIr): boolean {
   const { virtualHosts: va, ...ra } = a;
   const { virtualHosts: vb, ...rb } = b;
-  return sameElements(va, vb) && isDeepStrictEqual(ra, rb);
+  return sameReferences(va, vb) && isDeepStrictEqual(ra, rb);
 }
 
 /** HTTP listeners as built, reused while equal (ADR 0013), by node and name. */
@@ -45,12 +49,20 @@ const finalVirtualHostMemo = new ReuseMemo<VirtualHostIr, VirtualHostIr>((a, b) 
  */
 const finalVirtualHostByInput = new WeakMap<VirtualHostIr, VirtualHostIr>();
 
-/** The last final listener per node and name, with the listener it was returned for. */
-const finalByInput = new PassMemo<{ readonly input: HttpListenerIr; readonly output: HttpListenerIr }>();
+/**
+ * The last final listener per node and name, with the listener it was returned for and whether its virtual hosts are
+ * that listener's, element by element.
+ */
+const finalByInput = new PassMemo<{
+  readonly input: HttpListenerIr;
+  readonly output: HttpListenerIr;
+  readonly sameHosts: boolean;
+}>();
 
 /**
  * The node with every HTTP listener and virtual host equal to the previous translation's final one replaced by
- * it (what the translation returns: IR that a later stage copied without changing it keeps its identity).
+ * it (what the translation returns: IR that a later stage copied without changing it keeps its identity). A listener
+ * whose last version was seen looks only at the window of virtual hosts that changed since (list-window.ts).
  */
 export function withReusedListeners(node: GatewayXdsIr): GatewayXdsIr {
   let changed = false;
@@ -62,22 +74,52 @@ export function withReusedListeners(node: GatewayXdsIr): GatewayXdsIr {
       if (known.output !== l) changed = true;
       return known.output;
     }
-    const hosts = l.virtualHosts.map((v) => {
+    const finalHost = (v: VirtualHostIr): VirtualHostIr => {
       const seen = finalVirtualHostByInput.get(v);
       if (seen) return seen;
       const kept = finalVirtualHostMemo.get(`${prefix}\n${v.name}`, v, () => v);
       finalVirtualHostByInput.set(v, kept);
       return kept;
-    });
-    const same = hosts.every((v, i) => v === l.virtualHosts[i]);
-    const kept = finalListenerMemo.get(prefix, same ? l : { ...l, virtualHosts: hosts }, () =>
-      same ? l : { ...l, virtualHosts: hosts },
-    );
+    };
+    const { hosts, sameHosts } = known ? windowedHosts(known, l, finalHost) : allHosts(l, finalHost);
+    const candidate = sameHosts ? l : { ...l, virtualHosts: hosts };
+    const kept = finalListenerMemo.get(prefix, candidate, () => candidate);
     if (kept !== l) changed = true;
-    finalByInput.put(prefix, { input: l, output: kept });
+    finalByInput.put(prefix, { input: l, output: kept, sameHosts: kept.virtualHosts === l.virtualHosts || sameHosts });
     return kept;
   });
   return changed ? { ...node, http } : node;
+}
+
+/** Every virtual host of `l` as `finalHost` gives it, and whether each is the same object. */
+function allHosts(
+  l: HttpListenerIr,
+  finalHost: (v: VirtualHostIr) => VirtualHostIr,
+): { hosts: readonly VirtualHostIr[]; sameHosts: boolean } {
+  const hosts = l.virtualHosts.map(finalHost);
+  return { hosts, sameHosts: hosts.every((v, i) => v === l.virtualHosts[i]) };
+}
+
+/**
+ * {@link allHosts} from the last listener's answer: the virtual hosts outside the window that changed since its input
+ * are what it returned for them (its output's hosts stand one for one for its input's).
+ */
+function windowedHosts(
+  known: { readonly input: HttpListenerIr; readonly output: HttpListenerIr; readonly sameHosts: boolean },
+  l: HttpListenerIr,
+  finalHost: (v: VirtualHostIr) => VirtualHostIr,
+): { hosts: readonly VirtualHostIr[]; sameHosts: boolean } {
+  const before = known.input.virtualHosts;
+  if (known.output.virtualHosts.length !== before.length) return allHosts(l, finalHost);
+  const w = listWindow(before, l.virtualHosts);
+  const middle: VirtualHostIr[] = [];
+  let sameHosts = known.sameHosts;
+  for (let i = w.from; i < w.afterTo; i++) {
+    const v = finalHost(l.virtualHosts[i]);
+    middle.push(v);
+    sameHosts &&= v === l.virtualHosts[i];
+  }
+  return { hosts: splicedWindow(known.output.virtualHosts, w, middle), sameHosts };
 }
 
 /** The L4 IR with the routes' secrets added to its served secrets (sorted by name). */
