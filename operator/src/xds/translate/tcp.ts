@@ -2,8 +2,7 @@
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import type { Filter, FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
-import { RBAC as NetworkRbac } from "../../../../proto/gen/envoy/extensions/filters/network/rbac/v3/rbac";
-import { pack } from "../../../../proto/any";
+import { pack, packPartial } from "../../../../proto/any";
 import type { AccessLogIr, ClusterIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { TcpProxyType } from "../types";
@@ -81,8 +80,8 @@ export function tcpChain(
 /** The chain's authorization as envoy.filters.network.rbac (the first matching rule decides); none: no filter. */
 function networkRbac(c: TcpChainIr, statPrefix: string): Filter[] {
   if (!c.authorization) return [];
-  const rbac = NetworkRbac.fromPartial({ statPrefix, matcher: rbacMatcherOf(c.authorization) } as never);
-  return [{ name: "envoy.filters.network.rbac", typedConfig: pack(NetworkRbacType, rbac) } as Filter];
+  const rbac = packPartial(NetworkRbacType, { statPrefix, matcher: rbacMatcherOf(c.authorization) });
+  return [{ name: "envoy.filters.network.rbac", typedConfig: rbac } as Filter];
 }
 
 /** tcp_proxy to one cluster, or weighted clusters when there are several destinations. */

@@ -8,18 +8,19 @@
  * route's limit for a direction is a BandwidthLimit (REQUEST or RESPONSE mode, `limit_kbps` in KiB/s, response
  * trailers when asked) in typed_per_filter_config under that instance.
  */
-import {
-  BandwidthLimit,
-  BandwidthLimit_EnableMode as EnableMode,
-} from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
+import { BandwidthLimit_EnableMode as EnableMode } from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
+import type { BandwidthLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import type { BandwidthLimitIr } from "../../../ir/bandwidth-limit-ir";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** BandwidthLimit, registered for Any packing. */
-export const BandwidthLimitType = registerType(BandwidthLimit);
+export const BandwidthLimitType = registerLazyType<BandwidthLimit>(
+  "envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit",
+  "BandwidthLimit",
+);
 
 const NAME = "envoy.filters.http.bandwidth_limit";
 const REQUEST = `${NAME}/request`;

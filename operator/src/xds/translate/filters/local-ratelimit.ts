@@ -11,10 +11,10 @@
  * `remote_address` actions (Envoy Gateway 1.9 uses 1.37's `remote_address_match`). X-RateLimit-* headers (draft 03)
  * unless the default rule says `Off` or the listener's ClientTrafficPolicy sets `headers.disableRateLimitHeaders`.
  */
-import { LocalRateLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit";
+import type { LocalRateLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit";
 import { XRateLimitHeadersRFCVersion } from "../../../../../proto/gen/envoy/extensions/common/ratelimit/v3/ratelimit";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import type {
   LocalRateLimitIr,
   LocalRateLimitRuleIr,
@@ -27,7 +27,10 @@ import { duration } from "../route-filters";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** LocalRateLimit, registered for Any packing. */
-export const LocalRatelimitType = registerType(LocalRateLimit);
+export const LocalRatelimitType = registerLazyType<LocalRateLimit>(
+  "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit",
+  "LocalRateLimit",
+);
 
 const NAME = "envoy.filters.http.local_ratelimit";
 const STAT_PREFIX = "http_local_rate_limiter";

@@ -9,14 +9,15 @@
  * no restart.
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Lua, LuaPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/lua/v3/lua";
+import { LuaPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/lua/v3/lua";
+import type { Lua } from "../../../../../proto/gen/envoy/extensions/filters/http/lua/v3/lua";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Struct } from "../../../../../proto/gen/google/protobuf/struct";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType, registerType } from "../../../../../proto/any";
 import { enableOnRoute, namedInstances, type HttpFilterDef, LUA_FILTER, packPartial } from "./registry";
 
 /** Lua, registered for Any packing. */
-export const LuaType = registerType(Lua);
+export const LuaType = registerLazyType<Lua>("envoy/extensions/filters/http/lua/v3/lua", "Lua");
 
 /** LuaPerRoute with `filter_context` (field 4, a Struct), which the pinned protos lack. */
 export type LuaPerRouteFull = LuaPerRoute & { readonly filterContext?: Readonly<Record<string, unknown>> };
