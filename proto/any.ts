@@ -44,29 +44,39 @@ export function registerType<T>(codec: MessageCodec<T>): RegisteredType<T> {
  * unpack, expand or `fromPartial`), not at start (ADR 0038). `modulePath` is the module under proto/gen (no
  * extension), `exportName` the message's ts-proto export (`Outer_Inner` for a nested message); the proto name is
  * the module's folder as a package (`envoy/config/rbac/v3/rbac` → `envoy.config.rbac.v3`) and the export with `.`
- * for `_`, checked against the codec's `$type` when the module loads. `T` is the message type, from a type-only
- * import of the same module.
+ * for `_`. `T` is the message type, from a type-only import of the same module.
  */
 export function registerLazyType<T>(modulePath: string, exportName: string): RegisteredType<T> {
-  const name = `${modulePath.slice(0, modulePath.lastIndexOf("/")).replace(/\//g, ".")}.${exportName.replace(/_/g, ".")}`;
+  const pkg = modulePath.slice(0, modulePath.lastIndexOf("/")).replace(/\//g, ".");
   const load = protoModule<Readonly<Record<string, MessageCodec<T> | undefined>>>(modulePath);
+  return registerLazyCodec(`${pkg}.${exportName.replace(/_/g, ".")}`, () => {
+    const codec = load()[exportName];
+    if (!codec) throw new Error(`proto/gen/${modulePath} has no export ${exportName}`);
+    return codec;
+  });
+}
+
+/**
+ * Registers the message type `name` (fully-qualified) with a codec `load` builds on the type's first use: for a
+ * hand-written codec over generated ones (fields our pinned protos lack) whose modules should load only then. The
+ * codec's `$type` must be `name` (checked when it loads).
+ */
+export function registerLazyCodec<T>(name: string, load: () => MessageCodec<T>): RegisteredType<T> {
   let codec: MessageCodec<T> | undefined;
   const type: RegisteredType<T> = {
     name,
     typeUrl: `type.googleapis.com/${name}`,
     get codec(): MessageCodec<T> {
-      return (codec ??= loadedCodec(load()[exportName], name, modulePath));
+      if (!codec) {
+        const loaded = load();
+        if (loaded.$type !== name) throw new Error(`the codec registered as ${name} is ${loaded.$type}'s`);
+        codec = loaded;
+      }
+      return codec;
     },
   };
   registry.set(type.typeUrl, type as RegisteredType<unknown>);
   return type;
-}
-
-function loadedCodec<T>(codec: MessageCodec<T> | undefined, name: string, modulePath: string): MessageCodec<T> {
-  if (codec?.$type !== name) {
-    throw new Error(`proto/gen/${modulePath} has no message ${name} (found ${codec?.$type ?? "no such export"})`);
-  }
-  return codec;
 }
 
 /** Packs a message into an `Any`. */

@@ -38,7 +38,7 @@ import type {
   Matcher,
   Matcher_MatcherList_Predicate as Predicate,
 } from "../../../../proto/gen/xds/type/matcher/v3/matcher";
-import { pack, packPartial, registerLazyType, registerType } from "../../../../proto/any";
+import { packPartial, registerLazyType } from "../../../../proto/any";
 import type { AuthorizationIr, AuthorizationRuleIr, GeoLocationIr } from "../../ir/security-ir";
 import { GEO_HEADERS } from "./geoip-headers";
 import { parsedCel } from "./cel-parsed";

@@ -12,9 +12,10 @@
  * unless the default rule says `Off` or the listener's ClientTrafficPolicy sets `headers.disableRateLimitHeaders`.
  */
 import type { LocalRateLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit";
-import { XRateLimitHeadersRFCVersion } from "../../../../../proto/gen/envoy/extensions/common/ratelimit/v3/ratelimit";
+import type * as CommonRateLimitProto from "../../../../../proto/gen/envoy/extensions/common/ratelimit/v3/ratelimit";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { registerLazyType } from "../../../../../proto/any";
+import { protoModule } from "../../../../../proto/lazy";
 import type {
   LocalRateLimitIr,
   LocalRateLimitRuleIr,
@@ -31,6 +32,8 @@ export const LocalRatelimitType = registerLazyType<LocalRateLimit>(
   "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit",
   "LocalRateLimit",
 );
+
+const commonRateLimitProto = protoModule<typeof CommonRateLimitProto>("envoy/extensions/common/ratelimit/v3/ratelimit");
 
 const NAME = "envoy.filters.http.local_ratelimit";
 const STAT_PREFIX = "http_local_rate_limiter";
@@ -63,6 +66,7 @@ export const localRatelimit: HttpFilterDef = {
 function routeConfig(rl: LocalRateLimitIr, listener: HttpListenerIr): object {
   const built = rl.rules.flatMap((rule, i) => ruleEntries(rule, i));
   const headers = rl.xRateLimitHeaders && !listener.clientTraffic?.headers?.disableRateLimitHeaders;
+  const { XRateLimitHeadersRFCVersion } = commonRateLimitProto();
   return {
     statPrefix: STAT_PREFIX,
     tokenBucket: tokenBucket(rl.default),
