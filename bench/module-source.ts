@@ -2,9 +2,11 @@
  * The module source a command loads at start (ADR 0038): requires the command's module (`controller`,
  * `standalone`) with a hook on Node's compile step and prints the modules and bytes of source compiled, in total and
  * by group (generated protos, protobuf-es, our own code, each package). Every compiled module's source stays in V8's
- * heap, and its top level runs; a proxy for what loading costs, not a memory measurement.
+ * heap, and its top level runs. With `--expose-gc`, also the process's RSS and V8's heap used after a full GC once
+ * loaded (the cost of loading alone, before any pass).
  *
- *   node dist/bench/module-source.js [controller|standalone] [--files proto/gen]   (--files: list that group's files)
+ *   node --expose-gc dist/bench/module-source.js [controller|standalone] [--files proto/gen]
+ *   (--files: list that group's files)
  */
 import Module from "node:module";
 import * as path from "node:path";
@@ -52,6 +54,13 @@ const total = compiled.reduce((n, c) => n + c.bytes, 0);
 console.log(`${command}: ${compiled.length} modules, ${total} bytes of source`);
 for (const [g, v] of [...groups].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 10)) {
   console.log(`  ${g.padEnd(28)} ${String(v.modules).padStart(5)} modules ${String(v.bytes).padStart(9)} bytes`);
+}
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect) {
+  collect();
+  const m = process.memoryUsage();
+  const mib = (n: number): string => (n / 1048576).toFixed(1);
+  console.log(`after a full GC: RSS ${mib(m.rss)} MiB, heap used ${mib(m.heapUsed)} MiB`);
 }
 const listed = process.argv.indexOf("--files");
 if (listed > 0) {

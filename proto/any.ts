@@ -25,7 +25,7 @@ export interface RegisteredType<T> {
   readonly name: string;
   /** `type.googleapis.com/` + name. */
   readonly typeUrl: string;
-  /** ts-proto codec (of a type registered with {@link registerLazyType}: loaded on the first read). */
+  /** ts-proto codec (registered with {@link registerLazyType} or {@link registerLazyCodec}: loaded on the first read). */
   readonly codec: MessageCodec<T>;
 }
 

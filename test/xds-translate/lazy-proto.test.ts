@@ -56,6 +56,25 @@ describe("generated proto modules load on first use", function () {
     });
   });
 
+  it("translating and building plain HTTPRoutes loads no filter, RBAC or protojson module", () => {
+    const out = inChild(`${LOADED}
+      require(dist + "/operator/src/cmd/controller-cmd.js");
+      const before = new Set(Object.keys(require.cache).filter((f) => f.includes("/proto/gen/")));
+      const { buildObjects, TRANSLATE_OPTIONS } = require(dist + "/bench/lib/fixtures.js");
+      const { snapshotFromObjects } = require(dist + "/operator/src/resources/snapshot.js");
+      const { translate } = require(dist + "/operator/src/translate/translate.js");
+      const { buildNodeResources } = require(dist + "/operator/src/xds/translate/resources.js");
+      const { layOut } = require(dist + "/operator/src/xds/translate/layout.js");
+      const ir = translate(snapshotFromObjects(buildObjects(50)), TRANSLATE_OPTIONS).xdsIr[0];
+      const built = layOut(buildNodeResources(ir, null), "scoped");
+      const added = Object.keys(require.cache).filter((f) => f.includes("/proto/gen/") && !before.has(f));
+      const optional = /\\/(filters\\/http\\/(?!cors|stateful_session|router)|config\\/rbac|descriptors)/;
+      console.log(JSON.stringify({ built: built.size > 0, optional: added.some((f) => optional.test(f)), csrf: loaded(CSRF), protobuf: loaded(PROTOBUF) }));
+    `);
+    // CORS and stateful session are on every HTTP connection manager (as Envoy Gateway places them).
+    assert.deepEqual(out, { built: true, optional: false, csrf: false, protobuf: false });
+  });
+
   it("every registered type's module has the message its name says", () => {
     // The controller's entry module registers every type (only the codecs wait for their first use).
     const types = registeredTypes();

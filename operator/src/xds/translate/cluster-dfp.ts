@@ -9,10 +9,10 @@ import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/clus
 import type { ClusterConfig } from "../../../../proto/gen/envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster";
 import type * as DnsCache from "../../../../proto/gen/envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache";
 import type { DnsCacheConfig } from "../../../../proto/gen/envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache";
-import { protoModule } from "../../../../proto/lazy";
 import type { ClusterProvided } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided";
 import type { CaresDnsResolverConfig } from "../../../../proto/gen/envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver";
 import { pack, packPartial, registerLazyType } from "../../../../proto/any";
+import { protoModule } from "../../../../proto/lazy";
 import type { ClusterIr } from "../../ir/xds-ir";
 import { dnsFields } from "./cluster-policy-conn";
 
@@ -21,7 +21,6 @@ export const DfpClusterConfigType = registerLazyType<ClusterConfig>(
   "envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster",
   "ClusterConfig",
 );
-const dnsCacheProto = protoModule<typeof DnsCache>("envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache");
 /** The cluster-provided load balancing policy, registered for Any packing. */
 export const ClusterProvidedType = registerLazyType<ClusterProvided>(
   "envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided",
@@ -32,6 +31,9 @@ export const CaresDnsResolverType = registerLazyType<CaresDnsResolverConfig>(
   "envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver",
   "CaresDnsResolverConfig",
 );
+
+/** The DNS cache config's module, on first use. */
+const dnsCacheProto = protoModule<typeof DnsCache>("envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache");
 
 /** Envoy Gateway's DNS refresh rate of a dynamic forward proxy cache. */
 const DEFAULT_REFRESH_MS = 30_000;

@@ -42,16 +42,12 @@ export const bandwidthLimit: HttpFilterDef = {
   perRouteType: BandwidthLimitType.name,
   placement: "disabled",
   hcmFilters: (listener) => {
+    const request = listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.requestKibps !== undefined);
+    const response = listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.response !== undefined);
+    if (!request && !response) return [];
     const off = packPartial(BandwidthLimitType, { statPrefix: STAT_PREFIX, enableMode: enableMode().DISABLED });
     const filter = (name: string): HttpFilter => ({ name, typedConfig: off, disabled: true }) as HttpFilter;
-    return [
-      ...(listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.requestKibps !== undefined)
-        ? [filter(REQUEST)]
-        : []),
-      ...(listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.response !== undefined)
-        ? [filter(RESPONSE)]
-        : []),
-    ];
+    return [...(request ? [filter(REQUEST)] : []), ...(response ? [filter(RESPONSE)] : [])];
   },
   perRouteConfig: (route) => {
     const bl = route.traffic?.bandwidthLimit;
