@@ -4,6 +4,7 @@
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "./gen/google/protobuf/any";
+import { protoModule } from "./lazy";
 
 /**
  * The encode/decode functions ts-proto generates for every message, and the message's fully-qualified proto name
@@ -24,7 +25,7 @@ export interface RegisteredType<T> {
   readonly name: string;
   /** `type.googleapis.com/` + name. */
   readonly typeUrl: string;
-  /** ts-proto codec. */
+  /** ts-proto codec (registered with {@link registerLazyType} or {@link registerLazyCodec}: loaded on the first read). */
   readonly codec: MessageCodec<T>;
 }
 
@@ -38,9 +39,54 @@ export function registerType<T>(codec: MessageCodec<T>): RegisteredType<T> {
   return type;
 }
 
+/**
+ * Registers a message type whose generated module loads on the type's first use (its `codec` read by a pack,
+ * unpack, expand or `fromPartial`), not at start (ADR 0038). `modulePath` is the module under proto/gen (no
+ * extension), `exportName` the message's ts-proto export (`Outer_Inner` for a nested message); the proto name is
+ * the module's folder as a package (`envoy/config/rbac/v3/rbac` → `envoy.config.rbac.v3`) and the export with `.`
+ * for `_`. `T` is the message type, from a type-only import of the same module.
+ */
+export function registerLazyType<T>(modulePath: string, exportName: string): RegisteredType<T> {
+  const pkg = modulePath.slice(0, modulePath.lastIndexOf("/")).replace(/\//g, ".");
+  const load = protoModule<Readonly<Record<string, MessageCodec<T> | undefined>>>(modulePath);
+  return registerLazyCodec(`${pkg}.${exportName.replace(/_/g, ".")}`, () => {
+    const codec = load()[exportName];
+    if (!codec) throw new Error(`proto/gen/${modulePath} has no export ${exportName}`);
+    return codec;
+  });
+}
+
+/**
+ * Registers the message type `name` (fully-qualified) with a codec `load` builds on the type's first use: for a
+ * hand-written codec over generated ones (fields our pinned protos lack) whose modules should load only then. The
+ * codec's `$type` must be `name` (checked when it loads).
+ */
+export function registerLazyCodec<T>(name: string, load: () => MessageCodec<T>): RegisteredType<T> {
+  let codec: MessageCodec<T> | undefined;
+  const type: RegisteredType<T> = {
+    name,
+    typeUrl: `type.googleapis.com/${name}`,
+    get codec(): MessageCodec<T> {
+      if (!codec) {
+        const loaded = load();
+        if (loaded.$type !== name) throw new Error(`the codec registered as ${name} is ${loaded.$type}'s`);
+        codec = loaded;
+      }
+      return codec;
+    },
+  };
+  registry.set(type.typeUrl, type as RegisteredType<unknown>);
+  return type;
+}
+
 /** Packs a message into an `Any`. */
 export function pack<T>(type: RegisteredType<T>, message: T): Any {
   return { typeUrl: type.typeUrl, value: toBuffer(type.codec.encode(message).finish()) };
+}
+
+/** Packs a message built from a partial object (ts-proto `fromPartial`). */
+export function packPartial<T>(type: RegisteredType<T>, partial: object): Any {
+  return pack(type, type.codec.fromPartial(partial as never));
 }
 
 /** Unpacks an `Any` of the expected type; throws with both type URLs when it is another type. */
@@ -49,6 +95,11 @@ export function unpack<T>(type: RegisteredType<T>, any: Any): T {
     throw new Error(`expected an Any of ${type.typeUrl}, got ${any.typeUrl}`);
   }
   return type.codec.decode(any.value);
+}
+
+/** Every registered type, in registration order (a test loads the lazy ones and checks their names). */
+export function registeredTypes(): readonly RegisteredType<unknown>[] {
+  return [...registry.values()];
 }
 
 /** Looks up a registered type by type URL. */

@@ -7,20 +7,14 @@
  * (but for `initial_fetch_timeout`) and the xDS cluster must keep its endpoint. The node identity is always egts's
  * (Envoy Gateway sets it on the command line, which wins over the bootstrap). Pure.
  */
-import {
-  fromJson,
-  toJson,
-  type DescField,
-  type DescMessage,
-  type JsonObject,
-  type JsonValue,
-} from "@bufbuild/protobuf";
+import type { DescField, DescMessage, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
 import type { BootstrapCustomIr, ProxyRuntimeIr } from "../ir/infra-ir";
 import type { JsonPatchIr } from "../ir/patch-ir";
 import { applyOperation, operationProblem } from "../xds/patch/json-patch";
 import { xdsRegistry } from "../xds/patch/protojson";
+import { protobufPackage } from "../optional-packages";
 import { XDS_CLUSTER } from "./bootstrap";
 
 /** The customised bootstrap, or why it cannot be used. */
@@ -46,6 +40,7 @@ function bootstrapDesc(): DescMessage {
 function canonical(json: unknown): JsonObject {
   const desc = bootstrapDesc();
   const reg = xdsRegistry();
+  const { fromJson, toJson } = protobufPackage();
   return toJson(desc, fromJson(desc, json as JsonValue, { registry: reg }), {
     registry: reg,
     useProtoFieldName: true,

@@ -6,7 +6,7 @@
  * need to know about the kinds the servers own.
  */
 import type { ExtensionKind, ExtensionManagerConfig } from "../config/envoy-gateway-extension";
-import { ExtensionClient } from "../extension/client";
+import type * as ExtensionClientModule from "../extension/client";
 import { tlsMaterial } from "../extension/tls-secrets";
 import type { Logger } from "../log";
 import type { Secret } from "../resources/core";
@@ -37,8 +37,18 @@ export interface ExtensionStage {
   close(): void;
 }
 
+/**
+ * The extension server's client module (gRPC service definitions, ~55 KB of generated protos), loaded when a
+ * configuration names an extension manager (ADR 0038).
+ */
+function extensionClientModule(): typeof ExtensionClientModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- synchronous load on first use
+  return require("../extension/client") as typeof ExtensionClientModule;
+}
+
 /** Creates the clients and the hook stage. */
 export function createExtensionStage(opts: ExtensionStageOptions): ExtensionStage {
+  const { ExtensionClient } = extensionClientModule();
   const timeoutMs = opts.timings?.timeoutMs;
   const clients = opts.managers.map((config) => {
     const tls = config.service.tls;

@@ -1,7 +1,7 @@
 /**
  * The xDS resource types we serve, registered for Any packing, and the order in which they are pushed.
  */
-import { lookupType, registerType, type RegisteredType } from "../../../proto/any";
+import { lookupType, registerLazyType, registerType, type RegisteredType } from "../../../proto/any";
 import { Cluster } from "../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener";
@@ -11,21 +11,21 @@ import { VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_comp
 import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Router } from "../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
-import { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
-import { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
+import type { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
+import type { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { HttpProtocolOptions } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options";
-import { Cors, CorsPolicy } from "../../../proto/gen/envoy/extensions/filters/http/cors/v3/cors";
+import type { Cors, CorsPolicy } from "../../../proto/gen/envoy/extensions/filters/http/cors/v3/cors";
 import {
   DownstreamTlsContext,
   UpstreamTlsContext,
 } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
-import { Route as UdpRoute } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/route";
-import {
+import type { Route as UdpRoute } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/route";
+import type {
   StatefulSession,
   StatefulSessionPerRoute,
 } from "../../../proto/gen/envoy/extensions/filters/http/stateful_session/v3/stateful_session";
-import { CookieBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/cookie/v3/cookie";
-import { HeaderBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/header/v3/header";
+import type { CookieBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/cookie/v3/cookie";
+import type { HeaderBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/header/v3/header";
 // Extension config types the policy kinds use (listener filters, load balancers, access loggers, tracers, ...).
 import "./extension-types";
 
@@ -43,21 +43,39 @@ export const ScopedRouteType = registerType(ScopedRouteConfiguration);
 /** Extension configs carried inside the top-level resources. */
 export const HcmType = registerType(HttpConnectionManager);
 export const RouterType = registerType(Router);
-export const TcpProxyType = registerType(TcpProxy);
-export const UdpProxyType = registerType(UdpProxyConfig);
+export const TcpProxyType = registerLazyType<TcpProxy>(
+  "envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy",
+  "TcpProxy",
+);
+export const UdpProxyType = registerLazyType<UdpProxyConfig>(
+  "envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy",
+  "UdpProxyConfig",
+);
 export const HttpProtocolOptionsType = registerType(HttpProtocolOptions);
-export const CorsType = registerType(Cors);
-export const CorsPolicyType = registerType(CorsPolicy);
+export const CorsType = registerLazyType<Cors>("envoy/extensions/filters/http/cors/v3/cors", "Cors");
+export const CorsPolicyType = registerLazyType<CorsPolicy>("envoy/extensions/filters/http/cors/v3/cors", "CorsPolicy");
 export const UpstreamTlsContextType = registerType(UpstreamTlsContext);
 
 export const DownstreamTlsContextType = registerType(DownstreamTlsContext);
 /** The TLS inspector with Envoy 1.36's JA4 field (see translate/tls-inspector-full.ts). */
 export { TlsInspectorFullType as TlsInspectorType } from "./translate/tls-inspector-full";
-export const UdpRouteType = registerType(UdpRoute);
-export const StatefulSessionType = registerType(StatefulSession);
-export const StatefulSessionPerRouteType = registerType(StatefulSessionPerRoute);
-export const CookieSessionStateType = registerType(CookieBasedSessionState);
-export const HeaderSessionStateType = registerType(HeaderBasedSessionState);
+export const UdpRouteType = registerLazyType<UdpRoute>("envoy/extensions/filters/udp/udp_proxy/v3/route", "Route");
+export const StatefulSessionType = registerLazyType<StatefulSession>(
+  "envoy/extensions/filters/http/stateful_session/v3/stateful_session",
+  "StatefulSession",
+);
+export const StatefulSessionPerRouteType = registerLazyType<StatefulSessionPerRoute>(
+  "envoy/extensions/filters/http/stateful_session/v3/stateful_session",
+  "StatefulSessionPerRoute",
+);
+export const CookieSessionStateType = registerLazyType<CookieBasedSessionState>(
+  "envoy/extensions/http/stateful_session/cookie/v3/cookie",
+  "CookieBasedSessionState",
+);
+export const HeaderSessionStateType = registerLazyType<HeaderBasedSessionState>(
+  "envoy/extensions/http/stateful_session/header/v3/header",
+  "HeaderBasedSessionState",
+);
 
 /** Type URLs of the resources the delta server serves. */
 export const TypeUrl = {

@@ -6,29 +6,26 @@
  * hand-encoded field) is refused: the JSON round trip would silently drop it.
  */
 import { gunzipSync } from "node:zlib";
-import {
-  createFileRegistry,
-  fromBinary,
-  fromJson,
-  toBinary,
-  toJson,
-  type DescMessage,
-  type FileRegistry,
-  type JsonValue,
-  type Message,
-} from "@bufbuild/protobuf";
-import { anyUnpack, FileDescriptorSetSchema, type Any } from "@bufbuild/protobuf/wkt";
-import { DESCRIPTORS_GZ_BASE64 } from "../../../../proto/gen/descriptors";
+import type { DescMessage, FileRegistry, JsonValue, Message } from "@bufbuild/protobuf";
+import type { Any } from "@bufbuild/protobuf/wkt";
+import type * as Descriptors from "../../../../proto/gen/descriptors";
+import { protoModule } from "../../../../proto/lazy";
+import { protobufPackage, protobufWktPackage } from "../../optional-packages";
 
 const TYPE_PREFIX = "type.googleapis.com/";
+/** The gzipped FileDescriptorSet (~120 KB of source), loaded with the registry. */
+const descriptors = protoModule<typeof Descriptors>("descriptors");
 
 let registry: FileRegistry | undefined;
 
 /** The schema registry (built once, on first use: about 50 ms). */
 export function xdsRegistry(): FileRegistry {
   if (!registry) {
-    const set = fromBinary(FileDescriptorSetSchema, gunzipSync(Buffer.from(DESCRIPTORS_GZ_BASE64, "base64")));
-    registry = createFileRegistry(set);
+    const set = protobufPackage().fromBinary(
+      protobufWktPackage().FileDescriptorSetSchema,
+      gunzipSync(Buffer.from(descriptors().DESCRIPTORS_GZ_BASE64, "base64")),
+    );
+    registry = protobufPackage().createFileRegistry(set);
   }
   return registry;
 }
@@ -49,7 +46,7 @@ export function messageOf(typeUrl: string): DescMessage {
 export function resourceToJson(typeUrl: string, bytes: Uint8Array): JsonValue {
   const desc = messageOf(typeUrl);
   const reg = xdsRegistry();
-  const msg = fromBinary(desc, bytes);
+  const msg = protobufPackage().fromBinary(desc, bytes);
   const unknown = unknownFields(msg, reg, desc.typeName);
   if (unknown.length > 0) {
     throw new Error(
@@ -57,14 +54,14 @@ export function resourceToJson(typeUrl: string, bytes: Uint8Array): JsonValue {
         "patching it would drop them",
     );
   }
-  return toJson(desc, msg, { registry: reg, useProtoFieldName: true });
+  return protobufPackage().toJson(desc, msg, { registry: reg, useProtoFieldName: true });
 }
 
 /** Protojson → the resource's encoded bytes; throws protobuf-es's message for an unknown key or a wrong value. */
 export function resourceFromJson(typeUrl: string, json: JsonValue): Uint8Array {
   const desc = messageOf(typeUrl);
   const reg = xdsRegistry();
-  return toBinary(desc, fromJson(desc, json, { registry: reg }));
+  return protobufPackage().toBinary(desc, protobufPackage().fromJson(desc, json, { registry: reg }));
 }
 
 /** `<message> field <n>` for every unknown field in a message tree, `Any` payloads included. */
@@ -75,7 +72,7 @@ function unknownFields(value: unknown, reg: FileRegistry, where: string): string
   const type = typeof obj.$typeName === "string" ? obj.$typeName : where;
   const found = (obj.$unknown ?? []).map((u) => `${type} field ${u.no}`);
   if (type === "google.protobuf.Any") {
-    const inner = anyUnpack(obj as unknown as Any, reg);
+    const inner = protobufWktPackage().anyUnpack(obj as unknown as Any, reg);
     return inner ? [...found, ...unknownFields(inner, reg, inner.$typeName)] : found;
   }
   for (const [k, v] of Object.entries(obj))

@@ -7,11 +7,12 @@
  * on the node stays on ADS (the bootstrap has an ADS source that validation never dials). Written as binary proto
  * through protobuf-es, so fields the schema does not know travel unchanged.
  */
-import { fromBinary, fromJson, toBinary, type DescMessage, type FileRegistry, type Message } from "@bufbuild/protobuf";
-import { anyPack, anyUnpack, type Any } from "@bufbuild/protobuf/wkt";
+import type { DescMessage, FileRegistry, Message } from "@bufbuild/protobuf";
+import type { Any } from "@bufbuild/protobuf/wkt";
 import { buildBootstrap } from "../../infra/bootstrap";
 import type { NodeResources } from "../translate/resources";
 import { xdsRegistry } from "./protojson";
+import { protobufPackage, protobufWktPackage } from "../../optional-packages";
 
 const T = {
   Listener: "envoy.config.listener.v3.Listener",
@@ -38,7 +39,7 @@ export function validationBootstrap(nodeId: string, resources: NodeResources): U
     return new Map(
       [...(resources.get(`type.googleapis.com/${type}`) ?? new Map<string, Any>())].map(([name, any]) => [
         name,
-        fromBinary(desc, (any as { value: Uint8Array }).value) as Msg,
+        protobufPackage().fromBinary(desc, (any as { value: Uint8Array }).value) as Msg,
       ]),
     );
   };
@@ -54,12 +55,12 @@ export function validationBootstrap(nodeId: string, resources: NodeResources): U
   delete dynamic.lds_config; // listeners and clusters are static here
   delete dynamic.cds_config;
   const desc = schema(reg, T.Bootstrap);
-  const bootstrap = fromJson(desc, base as never, { registry: reg }) as Msg;
+  const bootstrap = protobufPackage().fromJson(desc, base as never, { registry: reg }) as Msg;
   const statics = bootstrap.staticResources as { listeners: Msg[]; clusters: Msg[]; secrets: Msg[] };
   statics.listeners.push(...listeners);
   statics.clusters.push(...clusters);
   statics.secrets.push(...secrets.values());
-  return toBinary(desc, bootstrap);
+  return protobufPackage().toBinary(desc, bootstrap);
 }
 
 function schema(reg: FileRegistry, type: string): DescMessage {
@@ -110,9 +111,9 @@ function walk(value: unknown, reg: FileRegistry, visit: (m: Msg) => boolean): bo
   if (Array.isArray(value)) return value.map((v) => walk(v, reg, visit)).some(Boolean);
   const obj = value as Msg;
   if (obj.$typeName === "google.protobuf.Any") {
-    const inner = anyUnpack(obj as unknown as Any, reg) as Msg | undefined;
+    const inner = protobufWktPackage().anyUnpack(obj as unknown as Any, reg) as Msg | undefined;
     if (!inner || !walk(inner, reg, visit)) return false;
-    anyPack(schema(reg, inner.$typeName), inner, obj as unknown as Any);
+    protobufWktPackage().anyPack(schema(reg, inner.$typeName), inner, obj as unknown as Any);
     return true;
   }
   let changed = typeof obj.$typeName === "string" && visit(obj);

@@ -4,7 +4,11 @@
  * string. Parsed with @bufbuild/cel (protobuf-es messages) and turned into the ts-proto message of the same proto.
  */
 import { celPackage } from "../../optional-packages";
-import { ParsedExpr } from "../../../../proto/gen/cel/expr/syntax";
+import type * as Syntax from "../../../../proto/gen/cel/expr/syntax";
+import type { ParsedExpr } from "../../../../proto/gen/cel/expr/syntax";
+import { protoModule } from "../../../../proto/lazy";
+
+const syntax = protoModule<typeof Syntax>("cel/expr/syntax");
 
 /**
  * A protobuf-es value as a ts-proto `fromPartial` object: `$typeName` dropped, oneofs (`{case, value}`) turned into
@@ -28,5 +32,5 @@ function toPartial(v: unknown): unknown {
 /** The parsed expression (its syntax tree, without source positions); throws when `expr` is not valid CEL. */
 export function parsedCel(expr: string): ParsedExpr {
   const parsed = celPackage().parse(expr);
-  return ParsedExpr.fromPartial({ expr: toPartial(parsed.expr) } as never);
+  return syntax().ParsedExpr.fromPartial({ expr: toPartial(parsed.expr) } as never);
 }

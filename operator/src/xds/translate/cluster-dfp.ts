@@ -6,20 +6,34 @@
  */
 import { Cluster_DnsLookupFamily } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
-import { ClusterConfig } from "../../../../proto/gen/envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster";
-import { DnsCacheConfig } from "../../../../proto/gen/envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache";
-import { ClusterProvided } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided";
-import { CaresDnsResolverConfig } from "../../../../proto/gen/envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver";
-import { pack, registerType } from "../../../../proto/any";
+import type { ClusterConfig } from "../../../../proto/gen/envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster";
+import type * as DnsCache from "../../../../proto/gen/envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache";
+import type { DnsCacheConfig } from "../../../../proto/gen/envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache";
+import type { ClusterProvided } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided";
+import type { CaresDnsResolverConfig } from "../../../../proto/gen/envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver";
+import { pack, packPartial, registerLazyType } from "../../../../proto/any";
+import { protoModule } from "../../../../proto/lazy";
 import type { ClusterIr } from "../../ir/xds-ir";
 import { dnsFields } from "./cluster-policy-conn";
 
 /** ClusterConfig of the dynamic forward proxy cluster, registered for Any packing. */
-export const DfpClusterConfigType = registerType(ClusterConfig);
+export const DfpClusterConfigType = registerLazyType<ClusterConfig>(
+  "envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster",
+  "ClusterConfig",
+);
 /** The cluster-provided load balancing policy, registered for Any packing. */
-export const ClusterProvidedType = registerType(ClusterProvided);
+export const ClusterProvidedType = registerLazyType<ClusterProvided>(
+  "envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided",
+  "ClusterProvided",
+);
 /** The c-ares DNS resolver config, registered for Any packing. */
-export const CaresDnsResolverType = registerType(CaresDnsResolverConfig);
+export const CaresDnsResolverType = registerLazyType<CaresDnsResolverConfig>(
+  "envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver",
+  "CaresDnsResolverConfig",
+);
+
+/** The DNS cache config's module, on first use. */
+const dnsCacheProto = protoModule<typeof DnsCache>("envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache");
 
 /** Envoy Gateway's DNS refresh rate of a dynamic forward proxy cache. */
 const DEFAULT_REFRESH_MS = 30_000;
@@ -33,7 +47,7 @@ export function dynamicDnsCacheConfig(ir: ClusterIr): DnsCacheConfig {
   const refreshMs = ir.policy?.dns?.refreshRateMs ?? DEFAULT_REFRESH_MS;
   const resolvers = ir.dynamicResolver?.resolvers ?? [];
   const familyName = lookupFamilyName(family);
-  return DnsCacheConfig.fromPartial({
+  return dnsCacheProto().DnsCacheConfig.fromPartial({
     name: `envoy-gateway-dfp-cache-${familyName}-${refreshMs}ms-default${resolvers.length > 0 ? `-${resolvers.join("-")}` : ""}`,
     dnsLookupFamily: family,
     dnsRefreshRate: { seconds: Math.floor(refreshMs / 1000), nanos: (refreshMs % 1000) * 1_000_000 },
@@ -53,7 +67,7 @@ export function dynamicClusterFields(ir: ClusterIr): Partial<Cluster> {
   return {
     clusterType: {
       name: "envoy.clusters.dynamic_forward_proxy",
-      typedConfig: pack(DfpClusterConfigType, ClusterConfig.fromPartial({ dnsCacheConfig })),
+      typedConfig: packPartial(DfpClusterConfigType, { dnsCacheConfig }),
     },
     dnsLookupFamily: family,
     loadBalancingPolicy: {
@@ -61,7 +75,7 @@ export function dynamicClusterFields(ir: ClusterIr): Partial<Cluster> {
         {
           typedExtensionConfig: {
             name: "envoy.load_balancing_policies.cluster_provided",
-            typedConfig: pack(ClusterProvidedType, ClusterProvided.fromPartial({})),
+            typedConfig: packPartial(ClusterProvidedType, {}),
           },
         },
       ],
@@ -83,7 +97,7 @@ function lookupFamilyName(family: Cluster_DnsLookupFamily): string {
 
 /** The c-ares resolver asking only `resolvers` (`ip:port`), without the host's search domains. */
 function caresResolver(resolvers: readonly string[]): { name: string; typedConfig: ReturnType<typeof pack> } {
-  const config = CaresDnsResolverConfig.fromPartial({
+  const config = packPartial(CaresDnsResolverType, {
     resolvers: resolvers.map((r) => {
       const at = r.lastIndexOf(":");
       const address = r.slice(0, at).replace(/^\[|\]$/g, "");
@@ -91,5 +105,5 @@ function caresResolver(resolvers: readonly string[]): { name: string; typedConfi
     }),
     dnsResolverOptions: { noDefaultSearchDomain: true },
   });
-  return { name: "envoy.network.dns_resolver.cares", typedConfig: pack(CaresDnsResolverType, config) };
+  return { name: "envoy.network.dns_resolver.cares", typedConfig: config };
 }

@@ -6,17 +6,28 @@
  * the success rate of the variant's requests.
  */
 import type { HttpFilter } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { AdmissionControl } from "../../../../proto/gen/envoy/extensions/filters/http/admission_control/v3/admission_control";
-import { UpstreamCodec } from "../../../../proto/gen/envoy/extensions/filters/http/upstream_codec/v3/upstream_codec";
-import { pack, registerType } from "../../../../proto/any";
+import type * as AdmissionControlProto from "../../../../proto/gen/envoy/extensions/filters/http/admission_control/v3/admission_control";
+import type { AdmissionControl } from "../../../../proto/gen/envoy/extensions/filters/http/admission_control/v3/admission_control";
+import type { UpstreamCodec } from "../../../../proto/gen/envoy/extensions/filters/http/upstream_codec/v3/upstream_codec";
+import { pack, packPartial, registerLazyType } from "../../../../proto/any";
+import { protoModule } from "../../../../proto/lazy";
 import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
 import type { AdmissionControlIr } from "../../ir/backend-traffic-cluster-ir";
 import { duration } from "./route-filters";
 
 /** AdmissionControl, registered for Any packing. */
-export const AdmissionControlType = registerType(AdmissionControl);
+export const AdmissionControlType = registerLazyType<AdmissionControl>(
+  "envoy/extensions/filters/http/admission_control/v3/admission_control",
+  "AdmissionControl",
+);
 /** UpstreamCodec, registered for Any packing. */
-export const UpstreamCodecType = registerType(UpstreamCodec);
+export const UpstreamCodecType = registerLazyType<UpstreamCodec>(
+  "envoy/extensions/filters/http/upstream_codec/v3/upstream_codec",
+  "UpstreamCodec",
+);
+const admissionControlProto = protoModule<typeof AdmissionControlProto>(
+  "envoy/extensions/filters/http/admission_control/v3/admission_control",
+);
 
 /** Envoy's name of the admission control filter. */
 export const ADMISSION_CONTROL_FILTER = "envoy.filters.http.admission_control";
@@ -28,12 +39,12 @@ export function clusterPolicyHttpFilters(p: ClusterPolicyIr | undefined): HttpFi
   if (!p?.admissionControl) return [];
   return [
     { name: ADMISSION_CONTROL_FILTER, typedConfig: pack(AdmissionControlType, admissionControl(p.admissionControl)) },
-    { name: UPSTREAM_CODEC_FILTER, typedConfig: pack(UpstreamCodecType, UpstreamCodec.fromPartial({})) },
+    { name: UPSTREAM_CODEC_FILTER, typedConfig: packPartial(UpstreamCodecType, {}) },
   ] as HttpFilter[];
 }
 
 function admissionControl(a: AdmissionControlIr): AdmissionControl {
-  return AdmissionControl.fromPartial({
+  return admissionControlProto().AdmissionControl.fromPartial({
     enabled: { defaultValue: true },
     ...(a.samplingWindowMs !== undefined ? { samplingWindow: duration(a.samplingWindowMs) } : {}),
     ...(a.minSuccessRate !== undefined ? { srThreshold: { defaultValue: { value: a.minSuccessRate } } } : {}),

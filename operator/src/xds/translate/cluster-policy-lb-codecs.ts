@@ -10,11 +10,19 @@
  *   generated codec, so goldens show every field.
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { registerType } from "../../../../proto/any";
+import { registerLazyCodec, registerType, type MessageCodec } from "../../../../proto/any";
 import { LoadBalancingPolicy } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
-import { ClientSideWeightedRoundRobin } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin";
-import { SlowStartConfig } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/common/v3/common";
+import type * as CswrrProto from "../../../../proto/gen/envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin";
+import type { ClientSideWeightedRoundRobin } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin";
+import type * as LbCommonProto from "../../../../proto/gen/envoy/extensions/load_balancing_policies/common/v3/common";
+import type { SlowStartConfig } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/common/v3/common";
+import { protoModule } from "../../../../proto/lazy";
 import "../extension-types";
+
+const cswrrProto = protoModule<typeof CswrrProto>(
+  "envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin",
+);
+const lbCommonProto = protoModule<typeof LbCommonProto>("envoy/extensions/load_balancing_policies/common/v3/common");
 
 const LEN = 2;
 const tag = (field: number): number => (field << 3) | LEN;
@@ -85,38 +93,46 @@ export type ClientSideWeightedRoundRobinFull = ClientSideWeightedRoundRobin & {
 
 const SLOW_START = 8;
 
-const cswrrCodec = {
-  $type: ClientSideWeightedRoundRobin.$type,
-  encode(m: ClientSideWeightedRoundRobinFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    ClientSideWeightedRoundRobin.encode(m, w);
-    if (m.slowStartConfig) SlowStartConfig.encode(m.slowStartConfig, w.uint32(tag(SLOW_START)).fork()).join();
-    return w;
-  },
-  decode(input: BinaryReader | Uint8Array, length?: number): ClientSideWeightedRoundRobinFull {
-    const { r, end } = reader(input, length);
-    const start = r.pos;
-    const base = ClientSideWeightedRoundRobin.decode(r, end - start);
-    r.pos = start;
-    let slowStartConfig: SlowStartConfig | undefined;
-    while (r.pos < end) {
-      const t = r.uint32();
-      if (t === tag(SLOW_START)) slowStartConfig = SlowStartConfig.decode(r, r.uint32());
-      else r.skip(t & 7);
-    }
-    return slowStartConfig ? { ...base, slowStartConfig } : base;
-  },
-  fromPartial(o: never): ClientSideWeightedRoundRobinFull {
-    const p = o as Partial<ClientSideWeightedRoundRobinFull>;
-    const base = ClientSideWeightedRoundRobin.fromPartial(o);
-    return p.slowStartConfig ? { ...base, slowStartConfig: SlowStartConfig.fromPartial(p.slowStartConfig) } : base;
-  },
-  toJSON(m: ClientSideWeightedRoundRobinFull): unknown {
-    const json = ClientSideWeightedRoundRobin.toJSON(m) as object;
-    return m.slowStartConfig ? { ...json, slowStartConfig: SlowStartConfig.toJSON(m.slowStartConfig) } : json;
-  },
-};
+/** The codec, built on first use (ADR 0038). */
+function cswrrCodec(): MessageCodec<ClientSideWeightedRoundRobinFull> {
+  const { ClientSideWeightedRoundRobin } = cswrrProto();
+  const { SlowStartConfig } = lbCommonProto();
+  return {
+    $type: ClientSideWeightedRoundRobin.$type,
+    encode(m: ClientSideWeightedRoundRobinFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      ClientSideWeightedRoundRobin.encode(m, w);
+      if (m.slowStartConfig) SlowStartConfig.encode(m.slowStartConfig, w.uint32(tag(SLOW_START)).fork()).join();
+      return w;
+    },
+    decode(input: BinaryReader | Uint8Array, length?: number): ClientSideWeightedRoundRobinFull {
+      const { r, end } = reader(input, length);
+      const start = r.pos;
+      const base = ClientSideWeightedRoundRobin.decode(r, end - start);
+      r.pos = start;
+      let slowStartConfig: SlowStartConfig | undefined;
+      while (r.pos < end) {
+        const t = r.uint32();
+        if (t === tag(SLOW_START)) slowStartConfig = SlowStartConfig.decode(r, r.uint32());
+        else r.skip(t & 7);
+      }
+      return slowStartConfig ? { ...base, slowStartConfig } : base;
+    },
+    fromPartial(o: never): ClientSideWeightedRoundRobinFull {
+      const p = o as Partial<ClientSideWeightedRoundRobinFull>;
+      const base = ClientSideWeightedRoundRobin.fromPartial(o);
+      return p.slowStartConfig ? { ...base, slowStartConfig: SlowStartConfig.fromPartial(p.slowStartConfig) } : base;
+    },
+    toJSON(m: ClientSideWeightedRoundRobinFull): unknown {
+      const json = ClientSideWeightedRoundRobin.toJSON(m) as object;
+      return m.slowStartConfig ? { ...json, slowStartConfig: SlowStartConfig.toJSON(m.slowStartConfig) } : json;
+    },
+  };
+}
 
 /** Envoy's override_host load balancing policy. */
 export const OverrideHostLbType = registerType(overrideHostCodec);
 /** Envoy's client-side weighted round robin, with slow start (in place of the generated codec). */
-export const ClientSideWeightedRoundRobinFullLbType = registerType(cswrrCodec);
+export const ClientSideWeightedRoundRobinFullLbType = registerLazyCodec(
+  "envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin",
+  cswrrCodec,
+);

@@ -5,9 +5,11 @@
  * security-fields.ts does for api_key_auth).
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { registerType } from "../../../../proto/any";
+import { registerLazyCodec } from "../../../../proto/any";
 import { RetryPolicy } from "../../../../proto/gen/envoy/config/core/v3/base";
-import { ExtAuthz, HttpService } from "../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import type * as ExtAuthzProto from "../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import type { ExtAuthz, HttpService } from "../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import { protoModule } from "../../../../proto/lazy";
 import type { RetryIr } from "../../ir/xds-ir";
 import { duration } from "./route-filters";
 
@@ -55,46 +57,51 @@ function fieldBytes(bytes: Uint8Array, field: number): Uint8Array | undefined {
 
 /**
  * The ExtAuthz codec with `http_service.retry_policy`, registered under its type URL in place of the generated
- * one, so the filter configs carry it and goldens show it.
+ * one, so the filter configs carry it and goldens show it; built when first used (ADR 0038).
  */
-export const ExtAuthzFullType = registerType({
-  $type: ExtAuthz.$type,
-  encode(m: ExtAuthzFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    const { httpService, ...rest } = m;
-    ExtAuthz.encode(rest as ExtAuthz, w);
-    if (httpService) {
-      w.uint32(tag(HTTP_SERVICE, LEN)).fork();
-      HttpService.encode(httpService, w);
-      if (httpService.retryPolicy) {
-        w.uint32(tag(RETRY_POLICY, LEN)).fork();
-        RetryPolicy.encode(httpService.retryPolicy, w);
+const extAuthzProto = protoModule<typeof ExtAuthzProto>("envoy/extensions/filters/http/ext_authz/v3/ext_authz");
+
+export const ExtAuthzFullType = registerLazyCodec("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz", () => {
+  const { ExtAuthz, HttpService } = extAuthzProto();
+  return {
+    $type: ExtAuthz.$type,
+    encode(m: ExtAuthzFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      const { httpService, ...rest } = m;
+      ExtAuthz.encode(rest as ExtAuthz, w);
+      if (httpService) {
+        w.uint32(tag(HTTP_SERVICE, LEN)).fork();
+        HttpService.encode(httpService, w);
+        if (httpService.retryPolicy) {
+          w.uint32(tag(RETRY_POLICY, LEN)).fork();
+          RetryPolicy.encode(httpService.retryPolicy, w);
+          w.join();
+        }
         w.join();
       }
-      w.join();
-    }
-    return w;
-  },
-  // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `retry_policy`.
-  decode(input: BinaryReader | Uint8Array, length?: number): ExtAuthzFull {
-    if (input instanceof BinaryReader) return ExtAuthz.decode(input, length);
-    const base = ExtAuthz.decode(input);
-    const service = fieldBytes(input, HTTP_SERVICE);
-    const retry = service ? fieldBytes(service, RETRY_POLICY) : undefined;
-    if (!base.httpService || !retry) return base;
-    return { ...base, httpService: { ...base.httpService, retryPolicy: RetryPolicy.decode(retry) } };
-  },
-  fromPartial(o: never): ExtAuthzFull {
-    const p = o as { httpService?: { retryPolicy?: object } };
-    const base = ExtAuthz.fromPartial(o);
-    const retry = p.httpService?.retryPolicy;
-    if (!base.httpService || !retry) return base;
-    return { ...base, httpService: { ...base.httpService, retryPolicy: RetryPolicy.fromPartial(retry) } };
-  },
-  toJSON(m: ExtAuthzFull): unknown {
-    const json = ExtAuthz.toJSON(m as ExtAuthz) as Record<string, unknown>;
-    const retry = m.httpService?.retryPolicy;
-    if (!retry) return json;
-    const http = json.httpService as Record<string, unknown>;
-    return { ...json, httpService: { ...http, retryPolicy: RetryPolicy.toJSON(retry) } };
-  },
+      return w;
+    },
+    // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `retry_policy`.
+    decode(input: BinaryReader | Uint8Array, length?: number): ExtAuthzFull {
+      if (input instanceof BinaryReader) return ExtAuthz.decode(input, length);
+      const base = ExtAuthz.decode(input);
+      const service = fieldBytes(input, HTTP_SERVICE);
+      const retry = service ? fieldBytes(service, RETRY_POLICY) : undefined;
+      if (!base.httpService || !retry) return base;
+      return { ...base, httpService: { ...base.httpService, retryPolicy: RetryPolicy.decode(retry) } };
+    },
+    fromPartial(o: never): ExtAuthzFull {
+      const p = o as { httpService?: { retryPolicy?: object } };
+      const base = ExtAuthz.fromPartial(o);
+      const retry = p.httpService?.retryPolicy;
+      if (!base.httpService || !retry) return base;
+      return { ...base, httpService: { ...base.httpService, retryPolicy: RetryPolicy.fromPartial(retry) } };
+    },
+    toJSON(m: ExtAuthzFull): unknown {
+      const json = ExtAuthz.toJSON(m as ExtAuthz) as Record<string, unknown>;
+      const retry = m.httpService?.retryPolicy;
+      if (!retry) return json;
+      const http = json.httpService as Record<string, unknown>;
+      return { ...json, httpService: { ...http, retryPolicy: RetryPolicy.toJSON(retry) } };
+    },
+  };
 });

@@ -9,11 +9,23 @@
  * and goldens show them.
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { registerType } from "../../../../proto/any";
-import { DynamicModuleConfig } from "../../../../proto/gen/envoy/extensions/dynamic_modules/v3/dynamic_modules";
-import { DynamicModuleFilter } from "../../../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
-import { ExternalProcessor } from "../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/ext_proc";
+import { registerLazyCodec } from "../../../../proto/any";
+import type * as DynamicModulesProto from "../../../../proto/gen/envoy/extensions/dynamic_modules/v3/dynamic_modules";
+import type { DynamicModuleConfig } from "../../../../proto/gen/envoy/extensions/dynamic_modules/v3/dynamic_modules";
+import type * as DynamicModuleFilterProto from "../../../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
+import type { DynamicModuleFilter } from "../../../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
+import type * as ExtProcProto from "../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/ext_proc";
+import type { ExternalProcessor } from "../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/ext_proc";
 import { HttpStatus } from "../../../../proto/gen/envoy/type/v3/http_status";
+import { protoModule } from "../../../../proto/lazy";
+
+const extProcProto = protoModule<typeof ExtProcProto>("envoy/extensions/filters/http/ext_proc/v3/ext_proc");
+const dynamicModuleFilterProto = protoModule<typeof DynamicModuleFilterProto>(
+  "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules",
+);
+const dynamicModulesProto = protoModule<typeof DynamicModulesProto>(
+  "envoy/extensions/dynamic_modules/v3/dynamic_modules",
+);
 
 const VARINT = 0;
 const LEN = 2;
@@ -41,31 +53,37 @@ function topFields(bytes: Uint8Array): Map<number, Uint8Array | number> {
 export type ExternalProcessorFull = ExternalProcessor & { readonly statusOnError?: HttpStatus };
 
 /** The ExternalProcessor codec with `status_on_error`. */
-export const ExternalProcessorFullType = registerType({
-  $type: ExternalProcessor.$type,
-  encode(m: ExternalProcessorFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    const { statusOnError, ...rest } = m;
-    ExternalProcessor.encode(rest as ExternalProcessor, w);
-    if (statusOnError) HttpStatus.encode(statusOnError, w.uint32(tag(STATUS_ON_ERROR, LEN)).fork()).join();
-    return w;
+export const ExternalProcessorFullType = registerLazyCodec(
+  "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+  () => {
+    const { ExternalProcessor } = extProcProto();
+    return {
+      $type: ExternalProcessor.$type,
+      encode(m: ExternalProcessorFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+        const { statusOnError, ...rest } = m;
+        ExternalProcessor.encode(rest as ExternalProcessor, w);
+        if (statusOnError) HttpStatus.encode(statusOnError, w.uint32(tag(STATUS_ON_ERROR, LEN)).fork()).join();
+        return w;
+      },
+      // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `status_on_error`.
+      decode(input: BinaryReader | Uint8Array, length?: number): ExternalProcessorFull {
+        if (input instanceof BinaryReader) return ExternalProcessor.decode(input, length);
+        const base = ExternalProcessor.decode(input);
+        const status = topFields(input).get(tag(STATUS_ON_ERROR, LEN));
+        return status instanceof Uint8Array ? { ...base, statusOnError: HttpStatus.decode(status) } : base;
+      },
+      fromPartial(o: never): ExternalProcessorFull {
+        const p = o as { statusOnError?: object };
+        const base = ExternalProcessor.fromPartial(o);
+        return p.statusOnError ? { ...base, statusOnError: HttpStatus.fromPartial(p.statusOnError) } : base;
+      },
+      toJSON(m: ExternalProcessorFull): unknown {
+        const json = ExternalProcessor.toJSON(m) as Record<string, unknown>;
+        return m.statusOnError ? { ...json, statusOnError: HttpStatus.toJSON(m.statusOnError) } : json;
+      },
+    };
   },
-  // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `status_on_error`.
-  decode(input: BinaryReader | Uint8Array, length?: number): ExternalProcessorFull {
-    if (input instanceof BinaryReader) return ExternalProcessor.decode(input, length);
-    const base = ExternalProcessor.decode(input);
-    const status = topFields(input).get(tag(STATUS_ON_ERROR, LEN));
-    return status instanceof Uint8Array ? { ...base, statusOnError: HttpStatus.decode(status) } : base;
-  },
-  fromPartial(o: never): ExternalProcessorFull {
-    const p = o as { statusOnError?: object };
-    const base = ExternalProcessor.fromPartial(o);
-    return p.statusOnError ? { ...base, statusOnError: HttpStatus.fromPartial(p.statusOnError) } : base;
-  },
-  toJSON(m: ExternalProcessorFull): unknown {
-    const json = ExternalProcessor.toJSON(m) as Record<string, unknown>;
-    return m.statusOnError ? { ...json, statusOnError: HttpStatus.toJSON(m.statusOnError) } : json;
-  },
-});
+);
 
 /** DynamicModuleConfig with `load_globally` (field 4). */
 export type DynamicModuleConfigFull = DynamicModuleConfig & { readonly loadGlobally?: boolean };
@@ -77,56 +95,65 @@ export type DynamicModuleFilterFull = Omit<DynamicModuleFilter, "dynamicModuleCo
 };
 
 /** The DynamicModuleFilter codec with `terminal_filter` and `dynamic_module_config.load_globally`. */
-export const DynamicModuleFilterFullType = registerType({
-  $type: DynamicModuleFilter.$type,
-  encode(m: DynamicModuleFilterFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    const { dynamicModuleConfig, terminalFilter, ...rest } = m;
-    DynamicModuleFilter.encode(rest as DynamicModuleFilter, w);
-    if (dynamicModuleConfig) {
-      const { loadGlobally, ...config } = dynamicModuleConfig;
-      w.uint32(tag(DYNAMIC_MODULE_CONFIG, LEN)).fork();
-      DynamicModuleConfig.encode({ ...config, loadGlobally: false }, w);
-      if (loadGlobally) w.uint32(tag(LOAD_GLOBALLY, VARINT)).bool(true);
-      w.join();
-    }
-    if (terminalFilter) w.uint32(tag(TERMINAL_FILTER, VARINT)).bool(true);
-    return w;
-  },
-  // Only ever decoded from an Any's bytes; a nested reader (never used) would lose the hand-encoded fields.
-  decode(input: BinaryReader | Uint8Array, length?: number): DynamicModuleFilterFull {
-    if (input instanceof BinaryReader) return DynamicModuleFilter.decode(input, length);
-    const base = DynamicModuleFilter.decode(input);
-    const top = topFields(input);
-    const cfg = top.get(tag(DYNAMIC_MODULE_CONFIG, LEN));
-    const loadGlobally = cfg instanceof Uint8Array && topFields(cfg).get(tag(LOAD_GLOBALLY, VARINT)) === 1;
-    const terminalFilter = top.get(tag(TERMINAL_FILTER, VARINT)) === 1;
+export const DynamicModuleFilterFullType = registerLazyCodec(
+  "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+  () => {
+    const { DynamicModuleFilter } = dynamicModuleFilterProto();
+    const { DynamicModuleConfig } = dynamicModulesProto();
     return {
-      ...base,
-      ...(base.dynamicModuleConfig && loadGlobally
-        ? { dynamicModuleConfig: { ...base.dynamicModuleConfig, loadGlobally } }
-        : {}),
-      ...(terminalFilter ? { terminalFilter } : {}),
+      $type: DynamicModuleFilter.$type,
+      encode(m: DynamicModuleFilterFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+        const { dynamicModuleConfig, terminalFilter, ...rest } = m;
+        DynamicModuleFilter.encode(rest as DynamicModuleFilter, w);
+        if (dynamicModuleConfig) {
+          const { loadGlobally, ...config } = dynamicModuleConfig;
+          w.uint32(tag(DYNAMIC_MODULE_CONFIG, LEN)).fork();
+          DynamicModuleConfig.encode({ ...config, loadGlobally: false }, w);
+          if (loadGlobally) w.uint32(tag(LOAD_GLOBALLY, VARINT)).bool(true);
+          w.join();
+        }
+        if (terminalFilter) w.uint32(tag(TERMINAL_FILTER, VARINT)).bool(true);
+        return w;
+      },
+      // Only ever decoded from an Any's bytes; a nested reader (never used) would lose the hand-encoded fields.
+      decode(input: BinaryReader | Uint8Array, length?: number): DynamicModuleFilterFull {
+        if (input instanceof BinaryReader) return DynamicModuleFilter.decode(input, length);
+        const base = DynamicModuleFilter.decode(input);
+        const top = topFields(input);
+        const cfg = top.get(tag(DYNAMIC_MODULE_CONFIG, LEN));
+        const loadGlobally = cfg instanceof Uint8Array && topFields(cfg).get(tag(LOAD_GLOBALLY, VARINT)) === 1;
+        const terminalFilter = top.get(tag(TERMINAL_FILTER, VARINT)) === 1;
+        return {
+          ...base,
+          ...(base.dynamicModuleConfig && loadGlobally
+            ? { dynamicModuleConfig: { ...base.dynamicModuleConfig, loadGlobally } }
+            : {}),
+          ...(terminalFilter ? { terminalFilter } : {}),
+        };
+      },
+      fromPartial(o: never): DynamicModuleFilterFull {
+        const p = o as { terminalFilter?: boolean; dynamicModuleConfig?: { loadGlobally?: boolean } };
+        const base = DynamicModuleFilter.fromPartial(o);
+        const loadGlobally = p.dynamicModuleConfig?.loadGlobally === true;
+        return {
+          ...base,
+          ...(base.dynamicModuleConfig && loadGlobally
+            ? { dynamicModuleConfig: { ...base.dynamicModuleConfig, loadGlobally } }
+            : {}),
+          ...(p.terminalFilter ? { terminalFilter: true } : {}),
+        };
+      },
+      toJSON(m: DynamicModuleFilterFull): unknown {
+        const json = DynamicModuleFilter.toJSON(m as DynamicModuleFilter) as Record<string, unknown>;
+        const cfg = json.dynamicModuleConfig as Record<string, unknown> | undefined;
+        return {
+          ...json,
+          ...(cfg && m.dynamicModuleConfig?.loadGlobally
+            ? { dynamicModuleConfig: { ...cfg, loadGlobally: true } }
+            : {}),
+          ...(m.terminalFilter ? { terminalFilter: true } : {}),
+        };
+      },
     };
   },
-  fromPartial(o: never): DynamicModuleFilterFull {
-    const p = o as { terminalFilter?: boolean; dynamicModuleConfig?: { loadGlobally?: boolean } };
-    const base = DynamicModuleFilter.fromPartial(o);
-    const loadGlobally = p.dynamicModuleConfig?.loadGlobally === true;
-    return {
-      ...base,
-      ...(base.dynamicModuleConfig && loadGlobally
-        ? { dynamicModuleConfig: { ...base.dynamicModuleConfig, loadGlobally } }
-        : {}),
-      ...(p.terminalFilter ? { terminalFilter: true } : {}),
-    };
-  },
-  toJSON(m: DynamicModuleFilterFull): unknown {
-    const json = DynamicModuleFilter.toJSON(m as DynamicModuleFilter) as Record<string, unknown>;
-    const cfg = json.dynamicModuleConfig as Record<string, unknown> | undefined;
-    return {
-      ...json,
-      ...(cfg && m.dynamicModuleConfig?.loadGlobally ? { dynamicModuleConfig: { ...cfg, loadGlobally: true } } : {}),
-      ...(m.terminalFilter ? { terminalFilter: true } : {}),
-    };
-  },
-});
+);

@@ -10,8 +10,6 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { registerType } from "../../../../proto/any";
 import { HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { StringMatcher } from "../../../../proto/gen/envoy/type/matcher/v3/string";
-import { HeaderMutation as EarlyHeaderMutation } from "../../../../proto/gen/envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation";
-import { HeaderMutation as HeaderMutationFilter } from "../../../../proto/gen/envoy/extensions/filters/http/header_mutation/v3/header_mutation";
 
 /** config.common.mutation_rules.v3.HeaderMutation: one of remove, append, remove_on_match. */
 export interface HeaderMutationFull {
@@ -92,7 +90,7 @@ export interface EarlyHeaderMutationFull {
 
 const earlyCodec = {
   /** The same proto type as the generated (older) codec. */
-  $type: EarlyHeaderMutation.$type,
+  $type: "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
   encode(m: EarlyHeaderMutationFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const x of m.mutations) {
       w.uint32(tag(1)).fork();
@@ -123,7 +121,7 @@ export interface HeaderMutationFilterFull {
 
 const filterCodec = {
   /** The same proto type as the generated (older) codec. */
-  $type: HeaderMutationFilter.$type,
+  $type: "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
   encode(m: HeaderMutationFilterFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (!m.mutations) return w;
     w.uint32(tag(1)).fork();

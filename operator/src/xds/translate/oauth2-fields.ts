@@ -5,9 +5,13 @@
  * of `OAuth2.config`, as security-fields.ts does for api_key_auth's forwarding.
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { registerType } from "../../../../proto/any";
-import { OAuth2, OAuth2Config } from "../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import { registerLazyCodec } from "../../../../proto/any";
+import type * as OauthProto from "../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import type { OAuth2, OAuth2Config } from "../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
 import { Duration } from "../../../../proto/gen/google/protobuf/duration";
+import { protoModule } from "../../../../proto/lazy";
+
+const oauthProto = protoModule<typeof OauthProto>("envoy/extensions/filters/http/oauth2/v3/oauth");
 
 /** The OAuth2Config fields the pinned protos lack. */
 export interface OAuth2ConfigExtra {
@@ -59,50 +63,53 @@ function extraOf(c: OAuth2ConfigExtra): OAuth2ConfigExtra {
  * The OAuth2 codec with the extra config fields, registered under its type URL in place of the generated one, so
  * the filter configs carry them and goldens show them.
  */
-export const OAuth2FullType = registerType({
-  $type: OAuth2.$type,
-  encode(m: OAuth2Full, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (m.config) {
-      w.uint32(tag(F.config, LEN)).fork();
-      OAuth2Config.encode(m.config, w);
-      encodeExtra(m.config, w);
-      w.join();
-    }
-    return w;
-  },
-  // Only ever decoded from an Any's bytes; a nested reader (never used) would lose the extra fields.
-  decode(input: BinaryReader | Uint8Array, length?: number): OAuth2Full {
-    if (input instanceof BinaryReader) return OAuth2.decode(input, length);
-    const r = new BinaryReader(input);
-    let out: OAuth2Full = OAuth2.fromPartial({});
-    while (r.pos < r.len) {
-      const t = r.uint32();
-      if (t !== tag(F.config, LEN)) {
-        r.skip(t & 7);
-        continue;
+export const OAuth2FullType = registerLazyCodec("envoy.extensions.filters.http.oauth2.v3.OAuth2", () => {
+  const { OAuth2, OAuth2Config } = oauthProto();
+  return {
+    $type: OAuth2.$type,
+    encode(m: OAuth2Full, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (m.config) {
+        w.uint32(tag(F.config, LEN)).fork();
+        OAuth2Config.encode(m.config, w);
+        encodeExtra(m.config, w);
+        w.join();
       }
-      const bytes = r.bytes();
-      out = { ...out, config: { ...OAuth2Config.decode(bytes), ...decodeExtra(bytes) } };
-    }
-    return out;
-  },
-  fromPartial(o: never): OAuth2Full {
-    const p = o as Partial<OAuth2Full>;
-    const base = OAuth2.fromPartial(p as never);
-    return p.config && base.config ? { ...base, config: { ...base.config, ...extraOf(p.config) } } : base;
-  },
-  toJSON(m: OAuth2Full): unknown {
-    const json = OAuth2.toJSON(m) as { config?: Record<string, unknown> };
-    if (!m.config || !json.config) return json;
-    const x = extraOf(m.config);
-    return {
-      ...json,
-      config: {
-        ...json.config,
-        ...(x.endSessionEndpoint ? { endSessionEndpoint: x.endSessionEndpoint } : {}),
-        ...(x.csrfTokenExpiresIn ? { csrfTokenExpiresIn: Duration.toJSON(x.csrfTokenExpiresIn) } : {}),
-        ...(x.disableTokenEncryption ? { disableTokenEncryption: true } : {}),
-      },
-    };
-  },
+      return w;
+    },
+    // Only ever decoded from an Any's bytes; a nested reader (never used) would lose the extra fields.
+    decode(input: BinaryReader | Uint8Array, length?: number): OAuth2Full {
+      if (input instanceof BinaryReader) return OAuth2.decode(input, length);
+      const r = new BinaryReader(input);
+      let out: OAuth2Full = OAuth2.fromPartial({});
+      while (r.pos < r.len) {
+        const t = r.uint32();
+        if (t !== tag(F.config, LEN)) {
+          r.skip(t & 7);
+          continue;
+        }
+        const bytes = r.bytes();
+        out = { ...out, config: { ...OAuth2Config.decode(bytes), ...decodeExtra(bytes) } };
+      }
+      return out;
+    },
+    fromPartial(o: never): OAuth2Full {
+      const p = o as Partial<OAuth2Full>;
+      const base = OAuth2.fromPartial(p as never);
+      return p.config && base.config ? { ...base, config: { ...base.config, ...extraOf(p.config) } } : base;
+    },
+    toJSON(m: OAuth2Full): unknown {
+      const json = OAuth2.toJSON(m) as { config?: Record<string, unknown> };
+      if (!m.config || !json.config) return json;
+      const x = extraOf(m.config);
+      return {
+        ...json,
+        config: {
+          ...json.config,
+          ...(x.endSessionEndpoint ? { endSessionEndpoint: x.endSessionEndpoint } : {}),
+          ...(x.csrfTokenExpiresIn ? { csrfTokenExpiresIn: Duration.toJSON(x.csrfTokenExpiresIn) } : {}),
+          ...(x.disableTokenEncryption ? { disableTokenEncryption: true } : {}),
+        },
+      };
+    },
+  };
 });

@@ -21,44 +21,67 @@
  *   1.36 does not evaluate cel_expr_string).
  * A rule without conditions (not expressible in Envoy Gateway's API) matches any client address.
  */
-import { Action, RBAC_Action } from "../../../../proto/gen/envoy/config/rbac/v3/rbac";
-import {
+import type * as Rbac from "../../../../proto/gen/envoy/config/rbac/v3/rbac";
+import type { Action } from "../../../../proto/gen/envoy/config/rbac/v3/rbac";
+import { protoModule } from "../../../../proto/lazy";
+import type {
   DynamicMetadataInput,
   SourceIPInput,
 } from "../../../../proto/gen/envoy/extensions/matching/common_inputs/network/v3/network_inputs";
-import { Ip } from "../../../../proto/gen/envoy/extensions/matching/input_matchers/ip/v3/ip";
-import { Metadata } from "../../../../proto/gen/envoy/extensions/matching/input_matchers/metadata/v3/metadata";
-import { HttpRequestHeaderMatchInput } from "../../../../proto/gen/envoy/type/matcher/v3/http_inputs";
+import type { Ip } from "../../../../proto/gen/envoy/extensions/matching/input_matchers/ip/v3/ip";
+import type { Metadata } from "../../../../proto/gen/envoy/extensions/matching/input_matchers/metadata/v3/metadata";
+import type { HttpRequestHeaderMatchInput } from "../../../../proto/gen/envoy/type/matcher/v3/http_inputs";
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
-import { CelMatcher } from "../../../../proto/gen/xds/type/matcher/v3/cel";
-import { HttpAttributesCelMatchInput } from "../../../../proto/gen/xds/type/matcher/v3/http_inputs";
+import type { CelMatcher } from "../../../../proto/gen/xds/type/matcher/v3/cel";
+import type { HttpAttributesCelMatchInput } from "../../../../proto/gen/xds/type/matcher/v3/http_inputs";
 import type {
   Matcher,
   Matcher_MatcherList_Predicate as Predicate,
 } from "../../../../proto/gen/xds/type/matcher/v3/matcher";
-import { pack, registerType } from "../../../../proto/any";
+import { packPartial, registerLazyType } from "../../../../proto/any";
 import type { AuthorizationIr, AuthorizationRuleIr, GeoLocationIr } from "../../ir/security-ir";
 import { GEO_HEADERS } from "./geoip-headers";
 import { parsedCel } from "./cel-parsed";
 import { escapeRegex } from "./route-filters";
 
-const ActionType = registerType(Action);
-const SourceIpInputType = registerType(SourceIPInput);
-const IpType = registerType(Ip);
-const HeaderInputType = registerType(HttpRequestHeaderMatchInput);
-const MetadataInputType = registerType(DynamicMetadataInput);
-const MetadataType = registerType(Metadata);
-const CelInputType = registerType(HttpAttributesCelMatchInput);
-const CelMatcherType = registerType(CelMatcher);
+const ActionType = registerLazyType<Action>("envoy/config/rbac/v3/rbac", "Action");
+const SourceIpInputType = registerLazyType<SourceIPInput>(
+  "envoy/extensions/matching/common_inputs/network/v3/network_inputs",
+  "SourceIPInput",
+);
+const IpType = registerLazyType<Ip>("envoy/extensions/matching/input_matchers/ip/v3/ip", "Ip");
+const HeaderInputType = registerLazyType<HttpRequestHeaderMatchInput>(
+  "envoy/type/matcher/v3/http_inputs",
+  "HttpRequestHeaderMatchInput",
+);
+const MetadataInputType = registerLazyType<DynamicMetadataInput>(
+  "envoy/extensions/matching/common_inputs/network/v3/network_inputs",
+  "DynamicMetadataInput",
+);
+const MetadataType = registerLazyType<Metadata>(
+  "envoy/extensions/matching/input_matchers/metadata/v3/metadata",
+  "Metadata",
+);
+const CelInputType = registerLazyType<HttpAttributesCelMatchInput>(
+  "xds/type/matcher/v3/http_inputs",
+  "HttpAttributesCelMatchInput",
+);
+const CelMatcherType = registerLazyType<CelMatcher>("xds/type/matcher/v3/cel", "CelMatcher");
 
 /** The dynamic metadata namespace of the JWT filter (its payload_in_metadata goes there). */
 const JWT_METADATA = "envoy.filters.http.jwt_authn";
 
-/** The two RBAC actions, packed once. */
-export const ACTIONS: Readonly<Record<"Allow" | "Deny", Any>> = {
-  Allow: pack(ActionType, Action.fromPartial({ name: "ALLOW", action: RBAC_Action.ALLOW })),
-  Deny: pack(ActionType, Action.fromPartial({ name: "DENY", action: RBAC_Action.DENY })),
-};
+/** envoy/config/rbac/v3/rbac (it loads the CEL syntax modules), on first use. */
+export const rbacProto = protoModule<typeof Rbac>("envoy/config/rbac/v3/rbac");
+
+let actions: Readonly<Record<"Allow" | "Deny", Any>> | undefined;
+/** The two RBAC actions, packed once (on first use). */
+export function rbacActions(): Readonly<Record<"Allow" | "Deny", Any>> {
+  return (actions ??= {
+    Allow: packPartial(ActionType, { name: "ALLOW", action: rbacProto().RBAC_Action.ALLOW }),
+    Deny: packPartial(ActionType, { name: "DENY", action: rbacProto().RBAC_Action.DENY }),
+  });
+}
 
 /** A predicate holding when all of `ps` do. */
 function allOf(ps: readonly Predicate[]): Predicate {
@@ -82,7 +105,7 @@ function custom(inputName: string, input: Any, matcherName: string, matcher: Any
 
 /** A request header's value against a string matcher (xds.type.matcher.v3.StringMatcher). */
 export function header(name: string, match: object): Predicate {
-  const input = pack(HeaderInputType, HttpRequestHeaderMatchInput.fromPartial({ headerName: name }));
+  const input = packPartial(HeaderInputType, { headerName: name });
   return { singlePredicate: { input: { name, typedConfig: input }, valueMatch: match } } as Predicate;
 }
 
@@ -108,15 +131,14 @@ function sourceIp(cidrs: readonly string[]): Predicate {
     const at = c.lastIndexOf("/");
     return { addressPrefix: c.slice(0, at), prefixLen: Number(c.slice(at + 1)) };
   });
-  const ip = pack(IpType, Ip.fromPartial({ cidrRanges, statPrefix: "client_ip" }));
-  return custom("client_ip", pack(SourceIpInputType, SourceIPInput.fromPartial({})), "ip_matcher", ip);
+  const ip = packPartial(IpType, { cidrRanges, statPrefix: "client_ip" });
+  return custom("client_ip", packPartial(SourceIpInputType, {}), "ip_matcher", ip);
 }
 
 /** A jwt_authn metadata value (path under the provider's name) against a value matcher. */
 function jwtMetadata(name: string, path: readonly string[], value: object): Predicate {
-  const input = DynamicMetadataInput.fromPartial({ filter: JWT_METADATA, path: path.map((key) => ({ key })) });
-  const matcher = Metadata.fromPartial({ value } as never);
-  return custom(name, pack(MetadataInputType, input), `${name}_matcher`, pack(MetadataType, matcher));
+  const input = packPartial(MetadataInputType, { filter: JWT_METADATA, path: path.map((key) => ({ key })) });
+  return custom(name, input, `${name}_matcher`, packPartial(MetadataType, { value }));
 }
 
 /** A list value holding `value` (envoy.type.matcher.v3.ValueMatcher). */
@@ -145,9 +167,8 @@ function jwtPredicates(jwt: NonNullable<AuthorizationRuleIr["jwt"]>): Predicate[
 
 /** The CEL expression evaluated on the request's attributes. */
 function celPredicate(expr: string): Predicate {
-  const matcher = CelMatcher.fromPartial({ exprMatch: { celExprParsed: parsedCel(expr) } });
-  const input = pack(CelInputType, HttpAttributesCelMatchInput.fromPartial({}));
-  return custom("cel", input, "cel_matcher", pack(CelMatcherType, matcher));
+  const matcher = packPartial(CelMatcherType, { exprMatch: { celExprParsed: parsedCel(expr) } });
+  return custom("cel", packPartial(CelInputType, {}), "cel_matcher", matcher);
 }
 
 /** One geolocation: every field it sets, against the header the geoip filter writes it in. */
@@ -188,11 +209,11 @@ export function rulePredicate(rule: AuthorizationRuleIr): Predicate {
 
 /** The RBAC matcher tree (as a fromPartial object) deciding as `authz`: the first matching rule wins. */
 export function rbacMatcherOf(authz: AuthorizationIr): Partial<Matcher> {
-  const onNoMatch = { action: { name: "default", typedConfig: ACTIONS[authz.defaultAction] } };
+  const onNoMatch = { action: { name: "default", typedConfig: rbacActions()[authz.defaultAction] } };
   if (authz.rules.length === 0) return { onNoMatch } as Partial<Matcher>;
   const matchers = authz.rules.map((r) => ({
     predicate: rulePredicate(r),
-    onMatch: { action: { name: r.name, typedConfig: ACTIONS[r.action] } },
+    onMatch: { action: { name: r.name, typedConfig: rbacActions()[r.action] } },
   }));
   return { matcherList: { matchers }, onNoMatch } as Partial<Matcher>;
 }

@@ -11,10 +11,10 @@ import {
   type RouteAction,
   type RouteAction_RequestMirrorPolicy,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
-import { PreviousHostsPredicate } from "../../../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts";
+import type { PreviousHostsPredicate } from "../../../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts";
 import { PreviousPrioritiesConfig } from "../../../../proto/gen/envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config";
 import type { RegexMatchAndSubstitute } from "../../../../proto/gen/envoy/type/matcher/v3/regex";
-import { pack, registerType } from "../../../../proto/any";
+import { pack, registerLazyType, registerType } from "../../../../proto/any";
 import { FractionalPercent_DenominatorType } from "../../../../proto/gen/envoy/type/v3/percent";
 import type {
   HeaderModIr,
@@ -27,7 +27,10 @@ import type {
 } from "../../ir/xds-ir";
 
 /** PreviousHostsPredicate, registered for Any packing (BackendTrafficPolicy retries). */
-const PreviousHostsType = registerType(PreviousHostsPredicate);
+const PreviousHostsType = registerLazyType<PreviousHostsPredicate>(
+  "envoy/extensions/retry/host/previous_hosts/v3/previous_hosts",
+  "PreviousHostsPredicate",
+);
 /** PreviousPrioritiesConfig, registered for Any packing (BackendTrafficPolicy `retry.numAttemptsPerPriority`). */
 const PreviousPrioritiesType = registerType(PreviousPrioritiesConfig);
 

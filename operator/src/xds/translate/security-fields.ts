@@ -4,10 +4,16 @@
  * to the ts-proto encoding, as header-mutation-full.ts does.
  */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { registerType } from "../../../../proto/any";
-import { ApiKeyAuthPerRoute } from "../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
+import { registerLazyCodec } from "../../../../proto/any";
+import type * as ApiKeyAuthProto from "../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
+import type { ApiKeyAuthPerRoute } from "../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
 import { FractionalPercent_DenominatorType } from "../../../../proto/gen/envoy/type/v3/percent";
 import type { PercentIr, SecurityStringMatchIr } from "../../ir/security-ir";
+import { protoModule } from "../../../../proto/lazy";
+
+const apiKeyAuthProto = protoModule<typeof ApiKeyAuthProto>(
+  "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth",
+);
 
 /** A security IR string match → Envoy's StringMatcher (as a fromPartial object). */
 export function stringMatcherOf(m: SecurityStringMatchIr): object {
@@ -81,27 +87,33 @@ function forwardingOf(bytes: Uint8Array): ApiKeyForwarding | undefined {
  * The ApiKeyAuthPerRoute codec with `forwarding`, registered under its type URL in place of the generated one,
  * so the per-route configs carry it and goldens show it.
  */
-export const ApiKeyAuthPerRouteFullType = registerType({
-  $type: ApiKeyAuthPerRoute.$type,
-  encode(m: ApiKeyAuthPerRouteFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    ApiKeyAuthPerRoute.encode(m, w);
-    if (m.forwarding) encodeForwarding(m.forwarding, w);
-    return w;
+export const ApiKeyAuthPerRouteFullType = registerLazyCodec(
+  "envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute",
+  () => {
+    const { ApiKeyAuthPerRoute } = apiKeyAuthProto();
+    return {
+      $type: ApiKeyAuthPerRoute.$type,
+      encode(m: ApiKeyAuthPerRouteFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+        ApiKeyAuthPerRoute.encode(m, w);
+        if (m.forwarding) encodeForwarding(m.forwarding, w);
+        return w;
+      },
+      // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `forwarding`.
+      decode(input: BinaryReader | Uint8Array, length?: number): ApiKeyAuthPerRouteFull {
+        if (input instanceof BinaryReader) return ApiKeyAuthPerRoute.decode(input, length);
+        const base = ApiKeyAuthPerRoute.decode(input);
+        const forwarding = forwardingOf(input);
+        return forwarding ? { ...base, forwarding } : base;
+      },
+      fromPartial(o: never): ApiKeyAuthPerRouteFull {
+        const p = o as Partial<ApiKeyAuthPerRouteFull>;
+        const base = ApiKeyAuthPerRoute.fromPartial(p as never);
+        return p.forwarding ? { ...base, forwarding: p.forwarding } : base;
+      },
+      toJSON(m: ApiKeyAuthPerRouteFull): unknown {
+        const json = ApiKeyAuthPerRoute.toJSON(m) as Record<string, unknown>;
+        return m.forwarding ? { ...json, forwarding: m.forwarding } : json;
+      },
+    };
   },
-  // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `forwarding`.
-  decode(input: BinaryReader | Uint8Array, length?: number): ApiKeyAuthPerRouteFull {
-    if (input instanceof BinaryReader) return ApiKeyAuthPerRoute.decode(input, length);
-    const base = ApiKeyAuthPerRoute.decode(input);
-    const forwarding = forwardingOf(input);
-    return forwarding ? { ...base, forwarding } : base;
-  },
-  fromPartial(o: never): ApiKeyAuthPerRouteFull {
-    const p = o as Partial<ApiKeyAuthPerRouteFull>;
-    const base = ApiKeyAuthPerRoute.fromPartial(p as never);
-    return p.forwarding ? { ...base, forwarding: p.forwarding } : base;
-  },
-  toJSON(m: ApiKeyAuthPerRouteFull): unknown {
-    const json = ApiKeyAuthPerRoute.toJSON(m) as Record<string, unknown>;
-    return m.forwarding ? { ...json, forwarding: m.forwarding } : json;
-  },
-});
+);

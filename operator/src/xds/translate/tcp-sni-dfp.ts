@@ -5,18 +5,21 @@
  * connections whose SNI is a loopback name or address (the same list as the HTTP dynamic forward proxy's guard).
  */
 import type { Filter } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
-import { RBAC_Action } from "../../../../proto/gen/envoy/config/rbac/v3/rbac";
-import { RBAC as NetworkRbac } from "../../../../proto/gen/envoy/extensions/filters/network/rbac/v3/rbac";
-import { FilterConfig } from "../../../../proto/gen/envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy";
-import { pack, registerType } from "../../../../proto/any";
+import { rbacProto } from "./rbac-matcher";
+import type { RBAC as NetworkRbac } from "../../../../proto/gen/envoy/extensions/filters/network/rbac/v3/rbac";
+import type { FilterConfig } from "../../../../proto/gen/envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy";
+import { packPartial, registerLazyType } from "../../../../proto/any";
 import type { ClusterIr, TcpChainIr } from "../../ir/xds-ir";
 import { dynamicDnsCacheConfig } from "./cluster-dfp";
 import { LOOPBACK } from "./filters/dfp-loopback-deny";
 
 /** The SNI dynamic forward proxy's config, registered for Any packing. */
-const SniDfpType = registerType(FilterConfig);
+const SniDfpType = registerLazyType<FilterConfig>(
+  "envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy",
+  "FilterConfig",
+);
 /** Network RBAC, registered for Any packing. */
-export const NetworkRbacType = registerType(NetworkRbac);
+export const NetworkRbacType = registerLazyType<NetworkRbac>("envoy/extensions/filters/network/rbac/v3/rbac", "RBAC");
 
 /** Envoy Gateway's upstream port: an SNI names a host, not a port. */
 const SNI_UPSTREAM_PORT = 443;
@@ -31,10 +34,10 @@ export function sniDynamicCluster(c: TcpChainIr, clusters: ReadonlyMap<string, C
 /** The loopback SNI guard and the SNI dynamic forward proxy, in that order, before the chain's tcp_proxy. */
 export function sniDynamicFilters(cluster: ClusterIr, statPrefix: string): Filter[] {
   const regex = `(?i)^(${LOOPBACK.join("|")})\\.?$`;
-  const rbac = NetworkRbac.fromPartial({
+  const rbac = packPartial(NetworkRbacType, {
     statPrefix,
     rules: {
-      action: RBAC_Action.DENY,
+      action: rbacProto().RBAC_Action.DENY,
       policies: {
         "deny-loopback-sni": {
           permissions: [{ requestedServerName: { safeRegex: { regex } } }],
@@ -42,13 +45,13 @@ export function sniDynamicFilters(cluster: ClusterIr, statPrefix: string): Filte
         },
       },
     },
-  } as never);
-  const dfp = FilterConfig.fromPartial({
+  });
+  const dfp = packPartial(SniDfpType, {
     dnsCacheConfig: dynamicDnsCacheConfig(cluster),
     portValue: SNI_UPSTREAM_PORT,
   });
   return [
-    { name: "envoy.filters.network.rbac", typedConfig: pack(NetworkRbacType, rbac) } as Filter,
-    { name: "envoy.filters.network.sni_dynamic_forward_proxy", typedConfig: pack(SniDfpType, dfp) } as Filter,
+    { name: "envoy.filters.network.rbac", typedConfig: rbac } as Filter,
+    { name: "envoy.filters.network.sni_dynamic_forward_proxy", typedConfig: dfp } as Filter,
   ];
 }

@@ -1,9 +1,10 @@
 /** TcpListenerIr → Envoy Listener whose filter chains (by SNI) proxy connections with tcp_proxy. */
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import type { Filter, FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
-import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
-import { RBAC as NetworkRbac } from "../../../../proto/gen/envoy/extensions/filters/network/rbac/v3/rbac";
-import { pack } from "../../../../proto/any";
+import type * as TcpProxyProto from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
+import type { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
+import { protoModule } from "../../../../proto/lazy";
+import { pack, packPartial } from "../../../../proto/any";
 import type { AccessLogIr, ClusterIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { TcpProxyType } from "../types";
@@ -16,6 +17,8 @@ import { withProxyProtocol } from "./client-traffic-http";
 import { downstreamTls, tlsInspector } from "./tls";
 import { rbacMatcherOf } from "./rbac-matcher";
 import { NetworkRbacType, sniDynamicCluster, sniDynamicFilters } from "./tcp-sni-dfp";
+
+const tcpProxyProto = protoModule<typeof TcpProxyProto>("envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy");
 
 /**
  * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names, terminates TLS or
@@ -55,7 +58,7 @@ export function tcpChain(
   clientTraffic?: ClientTrafficIr,
   dynamic?: ClusterIr,
 ): Partial<FilterChain> {
-  const proxy = TcpProxy.fromPartial({
+  const proxy = tcpProxyProto().TcpProxy.fromPartial({
     ...tcpProxy(c.name, c.destinations),
     // Envoy Gateway: a SourceIP consistent hash is the tcp_proxy's hash policy (the cluster's Maglev reads it).
     ...(c.hashSourceIp ? { hashPolicy: [{ sourceIp: {} }] } : {}),
@@ -81,17 +84,20 @@ export function tcpChain(
 /** The chain's authorization as envoy.filters.network.rbac (the first matching rule decides); none: no filter. */
 function networkRbac(c: TcpChainIr, statPrefix: string): Filter[] {
   if (!c.authorization) return [];
-  const rbac = NetworkRbac.fromPartial({ statPrefix, matcher: rbacMatcherOf(c.authorization) } as never);
-  return [{ name: "envoy.filters.network.rbac", typedConfig: pack(NetworkRbacType, rbac) } as Filter];
+  const rbac = packPartial(NetworkRbacType, { statPrefix, matcher: rbacMatcherOf(c.authorization) });
+  return [{ name: "envoy.filters.network.rbac", typedConfig: rbac } as Filter];
 }
 
 /** tcp_proxy to one cluster, or weighted clusters when there are several destinations. */
 export function tcpProxy(statName: string, dests: readonly WeightedDestinationIr[]): TcpProxy {
   const stat = `tcp-${statName.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
   if (dests.length <= 1) {
-    return TcpProxy.fromPartial({ statPrefix: stat, cluster: dests[0]?.cluster ?? INVALID_BACKEND_CLUSTER });
+    return tcpProxyProto().TcpProxy.fromPartial({
+      statPrefix: stat,
+      cluster: dests[0]?.cluster ?? INVALID_BACKEND_CLUSTER,
+    });
   }
-  return TcpProxy.fromPartial({
+  return tcpProxyProto().TcpProxy.fromPartial({
     statPrefix: stat,
     weightedClusters: {
       clusters: dests.map((d) => ({ name: d.cluster ?? INVALID_BACKEND_CLUSTER, weight: d.weight })),

@@ -7,7 +7,8 @@
  * request (`spawn_upstream_span`), and the span names when set.
  */
 import type { HttpConnectionManager_Tracing } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { ZipkinConfig_CollectorEndpointVersion } from "../../../../proto/gen/envoy/config/trace/v3/zipkin";
+import type * as ZipkinProto from "../../../../proto/gen/envoy/config/trace/v3/zipkin";
+import { protoModule } from "../../../../proto/lazy";
 import { pack } from "../../../../proto/any";
 import type { Route } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
@@ -16,6 +17,8 @@ import { DatadogTracerType, OpenTelemetryTracerType, ZipkinTracerType } from "..
 import { envoyGrpcService } from "./access-log-grpc";
 import { STATIC_RESOURCE_DETECTOR, StaticConfigResourceDetectorType } from "./tracing-resource-detector";
 import { samplerOf } from "./tracing-sampler";
+
+const zipkinProto = protoModule<typeof ZipkinProto>("envoy/config/trace/v3/zipkin");
 
 /** Zipkin's v2 span API path. */
 const ZIPKIN_ENDPOINT = "/api/v2/spans";
@@ -46,7 +49,7 @@ function providerOf(t: TracingIr): { name: string; typedConfig: unknown } {
             collectorEndpoint: ZIPKIN_ENDPOINT,
             traceId128bit: t.zipkinTraceId128 === true,
             sharedSpanContext: t.zipkinSharedSpanContext !== false,
-            collectorEndpointVersion: ZipkinConfig_CollectorEndpointVersion.HTTP_JSON,
+            collectorEndpointVersion: zipkinProto().ZipkinConfig_CollectorEndpointVersion.HTTP_JSON,
           } as never),
         ),
       };

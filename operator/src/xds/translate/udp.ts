@@ -7,7 +7,8 @@ import {
 } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
-import { UdpProxyConfig } from "../../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
+import type * as UdpProxyProto from "../../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
+import { protoModule } from "../../../../proto/lazy";
 import { pack } from "../../../../proto/any";
 import type { AccessLogIr, ClusterIr, UdpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
@@ -16,6 +17,8 @@ import { CONNECT_TIMEOUT, lbEndpoint } from "./cluster";
 import { adsConfigSource } from "./config-source";
 import { additionalAddresses, listenerAddress } from "./listener";
 import { INVALID_BACKEND_CLUSTER } from "./route";
+
+const udpProxyProto = protoModule<typeof UdpProxyProto>("envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy");
 
 /** The weighted cluster of a UDP listener whose route has several backends, and its endpoints (EDS). */
 export interface UdpWeightedCluster {
@@ -38,7 +41,7 @@ export function udpWeightedClusterName(ir: UdpListenerIr): string {
  * backends hash that way.
  */
 export function buildUdpListener(ir: UdpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
-  const config = UdpProxyConfig.fromPartial({
+  const config = udpProxyProto().UdpProxyConfig.fromPartial({
     statPrefix: `udp-${ir.port}`,
     ...accessLogField(routeAccessLogs(accessLogs)),
     ...(ir.hashSourceIp ? { hashPolicies: [{ sourceIp: true }] } : {}),

@@ -7,14 +7,17 @@
  * ID header is set or the key is to be removed: field 4, hand-encoded, see security-fields.ts).
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { ApiKeyAuth } from "../../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
-import { registerType } from "../../../../../proto/any";
+import type { ApiKeyAuth } from "../../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
+import { registerLazyType } from "../../../../../proto/any";
 import type { ApiKeyAuthIr } from "../../../ir/security-ir";
 import { ApiKeyAuthPerRouteFullType } from "../security-fields";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** `envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth`, registered for Any packing. */
-export const ApiKeyAuthType = registerType(ApiKeyAuth);
+export const ApiKeyAuthType = registerLazyType<ApiKeyAuth>(
+  "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth",
+  "ApiKeyAuth",
+);
 /** `envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute` (with `forwarding`), for Any packing. */
 export const ApiKeyAuthPerRouteType = ApiKeyAuthPerRouteFullType;
 

@@ -8,18 +8,26 @@
  * route's limit for a direction is a BandwidthLimit (REQUEST or RESPONSE mode, `limit_kbps` in KiB/s, response
  * trailers when asked) in typed_per_filter_config under that instance.
  */
-import {
-  BandwidthLimit,
-  BandwidthLimit_EnableMode as EnableMode,
-} from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
+import type * as BandwidthLimitProto from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
+import type { BandwidthLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
+import { protoModule } from "../../../../../proto/lazy";
 import type { BandwidthLimitIr } from "../../../ir/bandwidth-limit-ir";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** BandwidthLimit, registered for Any packing. */
-export const BandwidthLimitType = registerType(BandwidthLimit);
+export const BandwidthLimitType = registerLazyType<BandwidthLimit>(
+  "envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit",
+  "BandwidthLimit",
+);
+
+const bandwidthLimitProto = protoModule<typeof BandwidthLimitProto>(
+  "envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit",
+);
+const enableMode = (): typeof BandwidthLimitProto.BandwidthLimit_EnableMode =>
+  bandwidthLimitProto().BandwidthLimit_EnableMode;
 
 const NAME = "envoy.filters.http.bandwidth_limit";
 const REQUEST = `${NAME}/request`;
@@ -34,16 +42,12 @@ export const bandwidthLimit: HttpFilterDef = {
   perRouteType: BandwidthLimitType.name,
   placement: "disabled",
   hcmFilters: (listener) => {
-    const off = packPartial(BandwidthLimitType, { statPrefix: STAT_PREFIX, enableMode: EnableMode.DISABLED });
+    const request = listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.requestKibps !== undefined);
+    const response = listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.response !== undefined);
+    if (!request && !response) return [];
+    const off = packPartial(BandwidthLimitType, { statPrefix: STAT_PREFIX, enableMode: enableMode().DISABLED });
     const filter = (name: string): HttpFilter => ({ name, typedConfig: off, disabled: true }) as HttpFilter;
-    return [
-      ...(listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.requestKibps !== undefined)
-        ? [filter(REQUEST)]
-        : []),
-      ...(listenerHasRoute(listener, (r) => r.traffic?.bandwidthLimit?.response !== undefined)
-        ? [filter(RESPONSE)]
-        : []),
-    ];
+    return [...(request ? [filter(REQUEST)] : []), ...(response ? [filter(RESPONSE)] : [])];
   },
   perRouteConfig: (route) => {
     const bl = route.traffic?.bandwidthLimit;
@@ -57,14 +61,14 @@ function perRoute(bl: BandwidthLimitIr): Record<string, Any> {
   if (bl.requestKibps !== undefined) {
     out[REQUEST] = packPartial(BandwidthLimitType, {
       statPrefix: STAT_PREFIX,
-      enableMode: EnableMode.REQUEST,
+      enableMode: enableMode().REQUEST,
       limitKbps: bl.requestKibps,
     });
   }
   if (bl.response) {
     out[RESPONSE] = packPartial(BandwidthLimitType, {
       statPrefix: STAT_PREFIX,
-      enableMode: EnableMode.RESPONSE,
+      enableMode: enableMode().RESPONSE,
       limitKbps: bl.response.kibps,
       ...(bl.response.trailerPrefix !== undefined
         ? { enableResponseTrailers: true, responseTrailerPrefix: bl.response.trailerPrefix }

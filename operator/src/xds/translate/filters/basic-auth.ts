@@ -8,17 +8,23 @@
  * RDS update, no restart).
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import {
+import type {
   BasicAuth,
   BasicAuthPerRoute,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/basic_auth/v3/basic_auth";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import { namedInstances, type HttpFilterDef, packPartial } from "./registry";
 
 /** BasicAuth, registered for Any packing. */
-export const BasicAuthType = registerType(BasicAuth);
+export const BasicAuthType = registerLazyType<BasicAuth>(
+  "envoy/extensions/filters/http/basic_auth/v3/basic_auth",
+  "BasicAuth",
+);
 /** BasicAuthPerRoute, registered for Any packing. */
-export const BasicAuthPerRouteType = registerType(BasicAuthPerRoute);
+export const BasicAuthPerRouteType = registerLazyType<BasicAuthPerRoute>(
+  "envoy/extensions/filters/http/basic_auth/v3/basic_auth",
+  "BasicAuthPerRoute",
+);
 
 const NAME = "envoy.filters.http.basic_auth";
 

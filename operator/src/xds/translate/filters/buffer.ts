@@ -6,15 +6,18 @@
  * the listener buffers requests; each route's limit as BufferPerRoute, which also turns it on. A request whose
  * body exceeds the limit is answered 413 by Envoy; others reach the backend whole.
  */
-import { Buffer, BufferPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/buffer/v3/buffer";
+import type { Buffer, BufferPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/buffer/v3/buffer";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** Buffer, registered for Any packing. */
-export const BufferType = registerType(Buffer);
+export const BufferType = registerLazyType<Buffer>("envoy/extensions/filters/http/buffer/v3/buffer", "Buffer");
 /** BufferPerRoute, registered for Any packing. */
-export const BufferPerRouteType = registerType(BufferPerRoute);
+export const BufferPerRouteType = registerLazyType<BufferPerRoute>(
+  "envoy/extensions/filters/http/buffer/v3/buffer",
+  "BufferPerRoute",
+);
 
 const NAME = "envoy.filters.http.buffer";
 

@@ -9,28 +9,52 @@
  * listener whose routes differ (minContentLength, first place) gives some routes another's settings; here each
  * further distinct setting of an algorithm gets its own filter, `envoy.filters.http.compressor.gzip/1`, ....
  */
-import {
+import type {
   Compressor,
   CompressorPerRoute,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/compressor/v3/compressor";
-import { Brotli } from "../../../../../proto/gen/envoy/extensions/compression/brotli/compressor/v3/brotli";
-import { Gzip } from "../../../../../proto/gen/envoy/extensions/compression/gzip/compressor/v3/gzip";
-import { Zstd } from "../../../../../proto/gen/envoy/extensions/compression/zstd/compressor/v3/zstd";
+import type { Brotli } from "../../../../../proto/gen/envoy/extensions/compression/brotli/compressor/v3/brotli";
+import type { Gzip } from "../../../../../proto/gen/envoy/extensions/compression/gzip/compressor/v3/gzip";
+import type { Zstd } from "../../../../../proto/gen/envoy/extensions/compression/zstd/compressor/v3/zstd";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { registerType, type RegisteredType } from "../../../../../proto/any";
+import { registerLazyType, type RegisteredType } from "../../../../../proto/any";
 import type { CompressionIr } from "../../../ir/compression-ir";
 import type { HttpListenerIr } from "../../../ir/xds-ir";
 import { filterInstances, type FilterInstance, type HttpFilterDef, instanceKey, packPartial } from "./registry";
 
 /** Compressor, registered for Any packing. */
-export const CompressorType = registerType(Compressor);
+export const CompressorType = registerLazyType<Compressor>(
+  "envoy/extensions/filters/http/compressor/v3/compressor",
+  "Compressor",
+);
 /** CompressorPerRoute, registered for Any packing. */
-export const CompressorPerRouteType = registerType(CompressorPerRoute);
+export const CompressorPerRouteType = registerLazyType<CompressorPerRoute>(
+  "envoy/extensions/filters/http/compressor/v3/compressor",
+  "CompressorPerRoute",
+);
 
 const LIBRARIES: Readonly<Record<CompressionIr["type"], { name: string; type: RegisteredType<unknown> }>> = {
-  Gzip: { name: "envoy.compression.gzip.compressor", type: registerType(Gzip) as RegisteredType<unknown> },
-  Brotli: { name: "envoy.compression.brotli.compressor", type: registerType(Brotli) as RegisteredType<unknown> },
-  Zstd: { name: "envoy.compression.zstd.compressor", type: registerType(Zstd) as RegisteredType<unknown> },
+  Gzip: {
+    name: "envoy.compression.gzip.compressor",
+    type: registerLazyType<Gzip>(
+      "envoy/extensions/compression/gzip/compressor/v3/gzip",
+      "Gzip",
+    ) as RegisteredType<unknown>,
+  },
+  Brotli: {
+    name: "envoy.compression.brotli.compressor",
+    type: registerLazyType<Brotli>(
+      "envoy/extensions/compression/brotli/compressor/v3/brotli",
+      "Brotli",
+    ) as RegisteredType<unknown>,
+  },
+  Zstd: {
+    name: "envoy.compression.zstd.compressor",
+    type: registerLazyType<Zstd>(
+      "envoy/extensions/compression/zstd/compressor/v3/zstd",
+      "Zstd",
+    ) as RegisteredType<unknown>,
+  },
 };
 
 const NAME = "envoy.filters.http.compressor";

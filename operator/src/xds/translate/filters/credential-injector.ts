@@ -8,10 +8,10 @@
  * cluster of it) turns it on with an empty FilterConfig.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { CredentialInjector } from "../../../../../proto/gen/envoy/extensions/filters/http/credential_injector/v3/credential_injector";
-import { Generic } from "../../../../../proto/gen/envoy/extensions/http/injected_credentials/generic/v3/generic";
+import type { CredentialInjector } from "../../../../../proto/gen/envoy/extensions/filters/http/credential_injector/v3/credential_injector";
+import type { Generic } from "../../../../../proto/gen/envoy/extensions/http/injected_credentials/generic/v3/generic";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import type { CredentialInjectionIr, RouteIr } from "../../../ir/xds-ir";
 import {
   enableOnRoute,
@@ -23,8 +23,14 @@ import {
 } from "./registry";
 
 /** CredentialInjector, registered for Any packing. */
-export const CredentialInjectorType = registerType(CredentialInjector);
-const GenericCredentialType = registerType(Generic);
+export const CredentialInjectorType = registerLazyType<CredentialInjector>(
+  "envoy/extensions/filters/http/credential_injector/v3/credential_injector",
+  "CredentialInjector",
+);
+const GenericCredentialType = registerLazyType<Generic>(
+  "envoy/extensions/http/injected_credentials/generic/v3/generic",
+  "Generic",
+);
 
 const NAME = "envoy.filters.http.credential_injector";
 

@@ -8,14 +8,14 @@
  * first), before authentication.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { CsrfPolicy } from "../../../../../proto/gen/envoy/extensions/filters/http/csrf/v3/csrf";
-import { registerType } from "../../../../../proto/any";
+import type { CsrfPolicy } from "../../../../../proto/gen/envoy/extensions/filters/http/csrf/v3/csrf";
+import { registerLazyType } from "../../../../../proto/any";
 import type { CsrfIr } from "../../../ir/security-ir";
 import { fractionalPercentOf, stringMatcherOf } from "../security-fields";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** CsrfPolicy, registered for Any packing. */
-export const CsrfType = registerType(CsrfPolicy);
+export const CsrfType = registerLazyType<CsrfPolicy>("envoy/extensions/filters/http/csrf/v3/csrf", "CsrfPolicy");
 
 /** Name of Envoy's CSRF filter (also the typed_per_filter_config key). */
 export const CSRF_FILTER = "envoy.filters.http.csrf";

@@ -10,14 +10,14 @@
  * format, Content-Type, status, headers) or a RedirectPolicy. A further distinct set of rules under one policy
  * name on a listener gets its own `/N` instance.
  */
-import { CustomResponse } from "../../../../../proto/gen/envoy/extensions/filters/http/custom_response/v3/custom_response";
-import { LocalResponsePolicy } from "../../../../../proto/gen/envoy/extensions/http/custom_response/local_response_policy/v3/local_response_policy";
-import { RedirectPolicy } from "../../../../../proto/gen/envoy/extensions/http/custom_response/redirect_policy/v3/redirect_policy";
+import type { CustomResponse } from "../../../../../proto/gen/envoy/extensions/filters/http/custom_response/v3/custom_response";
+import type { LocalResponsePolicy } from "../../../../../proto/gen/envoy/extensions/http/custom_response/local_response_policy/v3/local_response_policy";
+import type { RedirectPolicy } from "../../../../../proto/gen/envoy/extensions/http/custom_response/redirect_policy/v3/redirect_policy";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { HttpResponseHeaderMatchInput } from "../../../../../proto/gen/envoy/type/matcher/v3/http_inputs";
-import { HttpResponseStatusCodeMatchInput } from "../../../../../proto/gen/envoy/type/matcher/v3/status_code_input";
+import type { HttpResponseHeaderMatchInput } from "../../../../../proto/gen/envoy/type/matcher/v3/http_inputs";
+import type { HttpResponseStatusCodeMatchInput } from "../../../../../proto/gen/envoy/type/matcher/v3/status_code_input";
 import { HeaderValueOption_HeaderAppendAction } from "../../../../../proto/gen/envoy/config/core/v3/base";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import type { ResponseOverrideRuleIr, StatusCodeMatchIr } from "../../../ir/response-override-ir";
 import type { HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
 import { headerOptions } from "../route-filters";
@@ -32,11 +32,26 @@ import {
 } from "./registry";
 
 /** CustomResponse, registered for Any packing. */
-export const CustomResponseType = registerType(CustomResponse);
-const LocalResponsePolicyType = registerType(LocalResponsePolicy);
-const RedirectPolicyType = registerType(RedirectPolicy);
-const StatusCodeInputType = registerType(HttpResponseStatusCodeMatchInput);
-const HeaderInputType = registerType(HttpResponseHeaderMatchInput);
+export const CustomResponseType = registerLazyType<CustomResponse>(
+  "envoy/extensions/filters/http/custom_response/v3/custom_response",
+  "CustomResponse",
+);
+const LocalResponsePolicyType = registerLazyType<LocalResponsePolicy>(
+  "envoy/extensions/http/custom_response/local_response_policy/v3/local_response_policy",
+  "LocalResponsePolicy",
+);
+const RedirectPolicyType = registerLazyType<RedirectPolicy>(
+  "envoy/extensions/http/custom_response/redirect_policy/v3/redirect_policy",
+  "RedirectPolicy",
+);
+const StatusCodeInputType = registerLazyType<HttpResponseStatusCodeMatchInput>(
+  "envoy/type/matcher/v3/status_code_input",
+  "HttpResponseStatusCodeMatchInput",
+);
+const HeaderInputType = registerLazyType<HttpResponseHeaderMatchInput>(
+  "envoy/type/matcher/v3/http_inputs",
+  "HttpResponseHeaderMatchInput",
+);
 
 const NAME = "envoy.filters.http.custom_response";
 

@@ -9,7 +9,7 @@
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { RouteIr } from "../../../ir/xds-ir";
-import { ACTIONS, anyOf, header } from "../rbac-matcher";
+import { rbacActions, anyOf, header } from "../rbac-matcher";
 import { RbacPerRouteType, RbacType } from "./rbac";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
@@ -41,9 +41,11 @@ function loopbackDeny(): object {
     rbac: {
       matcher: {
         matcherList: {
-          matchers: [{ predicate, onMatch: { action: { name: "deny-loopback-host", typedConfig: ACTIONS.Deny } } }],
+          matchers: [
+            { predicate, onMatch: { action: { name: "deny-loopback-host", typedConfig: rbacActions().Deny } } },
+          ],
         },
-        onNoMatch: { action: { name: "default", typedConfig: ACTIONS.Allow } },
+        onNoMatch: { action: { name: "default", typedConfig: rbacActions().Allow } },
       },
     },
   };

@@ -8,17 +8,23 @@
  * Gateway also adds an empty RBAC, `envoy.filters.http.rbac.dfp_loopback_deny` (ranked as rbac), whose
  * RBACPerRoute on dynamic-resolver routes denies loopback hosts.
  */
-import {
+import type {
   FilterConfig,
   PerRouteConfig,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** FilterConfig, registered for Any packing. */
-export const DynamicForwardProxyType = registerType(FilterConfig);
+export const DynamicForwardProxyType = registerLazyType<FilterConfig>(
+  "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy",
+  "FilterConfig",
+);
 /** PerRouteConfig, registered for Any packing. */
-export const DynamicForwardProxyPerRouteType = registerType(PerRouteConfig);
+export const DynamicForwardProxyPerRouteType = registerLazyType<PerRouteConfig>(
+  "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy",
+  "PerRouteConfig",
+);
 
 /** The dynamic_forward_proxy filter's registry entry. */
 export const dynamicForwardProxy: HttpFilterDef = {

@@ -11,8 +11,8 @@
  * (extension-fields.ts).
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { StringValue } from "../../../../../proto/gen/google/protobuf/wrappers";
-import { pack, registerType } from "../../../../../proto/any";
+import type { StringValue } from "../../../../../proto/gen/google/protobuf/wrappers";
+import { pack, registerLazyType } from "../../../../../proto/any";
 import type { DynamicModuleIr } from "../../../ir/extension-ir";
 import { DynamicModuleFilterFullType } from "../extension-fields";
 import { enableOnRoute, FilterConfigType, type HttpFilterDef, namedInstances, packPartial } from "./registry";
@@ -21,7 +21,7 @@ import { enableOnRoute, FilterConfigType, type HttpFilterDef, namedInstances, pa
 export const DynamicModuleFilterType = DynamicModuleFilterFullType;
 
 /** StringValue, registered for Any packing (the filter config). */
-export const StringValueType = registerType(StringValue);
+export const StringValueType = registerLazyType<StringValue>("google/protobuf/wrappers", "StringValue");
 
 /** Name of the dynamic modules filter. */
 export const DYNAMIC_MODULES_FILTER = "envoy.filters.http.dynamic_modules";

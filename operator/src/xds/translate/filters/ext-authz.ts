@@ -10,8 +10,8 @@
  * Each route turns it on with ExtAuthzPerRoute carrying the policy's context extensions.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { ExtAuthzPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
-import { registerType } from "../../../../../proto/any";
+import type { ExtAuthzPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import { registerLazyType } from "../../../../../proto/any";
 import { ExtAuthzFullType, remoteRetryPolicy } from "../ext-authz-fields";
 import type { ExtAuthIr } from "../../../ir/security-ir";
 import { duration } from "../route-filters";
@@ -20,7 +20,10 @@ import { namedInstances, type HttpFilterDef, packPartial, sampleGrpcService } fr
 /** ExtAuthz (with the HTTP service's hand-encoded `retry_policy`), registered for Any packing. */
 export const ExtAuthzType = ExtAuthzFullType;
 /** ExtAuthzPerRoute, registered for Any packing. */
-export const ExtAuthzPerRouteType = registerType(ExtAuthzPerRoute);
+export const ExtAuthzPerRouteType = registerLazyType<ExtAuthzPerRoute>(
+  "envoy/extensions/filters/http/ext_authz/v3/ext_authz",
+  "ExtAuthzPerRoute",
+);
 
 const NAME = "envoy.filters.http.ext_authz";
 

@@ -10,10 +10,12 @@
  * `status_on_error` (field 24, hand-encoded: extension-fields.ts). Each route of the policy turns it on with an
  * empty FilterConfig.
  */
-import {
+import type * as ProcessingModeProto from "../../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/processing_mode";
+import type {
   ProcessingMode_BodySendMode as BodyMode,
   ProcessingMode_HeaderSendMode as HeaderMode,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/processing_mode";
+import { protoModule } from "../../../../../proto/lazy";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { ExtProcIr, ExtProcPhaseIr } from "../../../ir/extension-ir";
 import { remoteRetryPolicy } from "../ext-authz-fields";
@@ -34,15 +36,20 @@ export const ExtProcType = ExternalProcessorFullType;
 /** Name of the ext_proc filter. */
 export const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
 
+const processingModeProto = protoModule<typeof ProcessingModeProto>(
+  "envoy/extensions/filters/http/ext_proc/v3/processing_mode",
+);
+
 /** Envoy Gateway's timeout of the gRPC calls to an external service, in milliseconds. */
 const GRPC_TIMEOUT_MS = 10_000;
 
 /** Envoy's ProcessingMode for the phases the processor gets. */
 function processingMode(p: ExtProcIr): object {
-  const headers = (ph: ExtProcPhaseIr | undefined): HeaderMode => (ph ? HeaderMode.SEND : HeaderMode.SKIP);
+  const { ProcessingMode_BodySendMode: bodyModes, ProcessingMode_HeaderSendMode: headerModes } = processingModeProto();
+  const headers = (ph: ExtProcPhaseIr | undefined): HeaderMode => (ph ? headerModes.SEND : headerModes.SKIP);
   const trailers = (ph: ExtProcPhaseIr | undefined): HeaderMode =>
-    ph?.body === "FULL_DUPLEX_STREAMED" ? HeaderMode.SEND : HeaderMode.SKIP;
-  const body = (ph: ExtProcPhaseIr | undefined): BodyMode => (ph?.body ? BodyMode[ph.body] : BodyMode.NONE);
+    ph?.body === "FULL_DUPLEX_STREAMED" ? headerModes.SEND : headerModes.SKIP;
+  const body = (ph: ExtProcPhaseIr | undefined): BodyMode => (ph?.body ? bodyModes[ph.body] : bodyModes.NONE);
   return {
     requestHeaderMode: headers(p.request),
     responseHeaderMode: headers(p.response),

@@ -6,15 +6,15 @@
  * delay and abort as an HTTPFault in typed_per_filter_config, percentages as parts per million (always set:
  * Envoy's default is 0 %, the API's 100 %).
  */
-import { HTTPFault } from "../../../../../proto/gen/envoy/extensions/filters/http/fault/v3/fault";
+import type { HTTPFault } from "../../../../../proto/gen/envoy/extensions/filters/http/fault/v3/fault";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import type { FaultIr } from "../../../ir/fault-ir";
 import { duration } from "../route-filters";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** HTTPFault, registered for Any packing. */
-export const FaultType = registerType(HTTPFault);
+export const FaultType = registerLazyType<HTTPFault>("envoy/extensions/filters/http/fault/v3/fault", "HTTPFault");
 
 const NAME = "envoy.filters.http.fault";
 /** FractionalPercent's MILLION denominator. */

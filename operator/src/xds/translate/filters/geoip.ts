@@ -15,17 +15,20 @@
  * No sample config: the MaxMind provider needs a database file.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { Geoip } from "../../../../../proto/gen/envoy/extensions/filters/http/geoip/v3/geoip";
-import { MaxMindConfig } from "../../../../../proto/gen/envoy/extensions/geoip_providers/maxmind/v3/maxmind";
-import { registerType } from "../../../../../proto/any";
+import type { Geoip } from "../../../../../proto/gen/envoy/extensions/filters/http/geoip/v3/geoip";
+import type { MaxMindConfig } from "../../../../../proto/gen/envoy/extensions/geoip_providers/maxmind/v3/maxmind";
+import { registerLazyType } from "../../../../../proto/any";
 import type { HttpListenerIr } from "../../../ir/xds-ir";
 import { GEO_HEADERS, listenerGeoFields } from "../geoip-headers";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** Geoip, registered for Any packing. */
-export const GeoipType = registerType(Geoip);
+export const GeoipType = registerLazyType<Geoip>("envoy/extensions/filters/http/geoip/v3/geoip", "Geoip");
 /** MaxMindConfig, registered for Any packing. */
-export const MaxMindConfigType = registerType(MaxMindConfig);
+export const MaxMindConfigType = registerLazyType<MaxMindConfig>(
+  "envoy/extensions/geoip_providers/maxmind/v3/maxmind",
+  "MaxMindConfig",
+);
 
 /** Name of Envoy's geoip filter. */
 const NAME = "envoy.filters.http.geoip";

@@ -7,13 +7,16 @@
  * a GRPCRoute, next to grpc_web; no per-route config. Envoy then counts each gRPC method
  * (`cluster.<name>.grpc.<service>.<method>.success` and friends) and puts the message counts in filter state.
  */
-import { FilterConfig } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_stats/v3/config";
-import { registerType } from "../../../../../proto/any";
+import type { FilterConfig } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_stats/v3/config";
+import { registerLazyType } from "../../../../../proto/any";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** FilterConfig, registered for Any packing. */
-export const GrpcStatsType = registerType(FilterConfig);
+export const GrpcStatsType = registerLazyType<FilterConfig>(
+  "envoy/extensions/filters/http/grpc_stats/v3/config",
+  "FilterConfig",
+);
 
 const NAME = "envoy.filters.http.grpc_stats";
 

@@ -6,13 +6,13 @@
  * (`application/grpc-web*`, over HTTP/1.1 or HTTP/2) are translated to gRPC for the backend and the answer back,
  * trailers in the body.
  */
-import { GrpcWeb } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_web/v3/grpc_web";
-import { registerType } from "../../../../../proto/any";
+import type { GrpcWeb } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_web/v3/grpc_web";
+import { registerLazyType } from "../../../../../proto/any";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** GrpcWeb, registered for Any packing. */
-export const GrpcWebType = registerType(GrpcWeb);
+export const GrpcWebType = registerLazyType<GrpcWeb>("envoy/extensions/filters/http/grpc_web/v3/grpc_web", "GrpcWeb");
 
 const NAME = "envoy.filters.http.grpc_web";
 

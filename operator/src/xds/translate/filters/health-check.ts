@@ -5,13 +5,16 @@
  * no per-route config. Envoy answers the path itself (200, or 503 while draining or failed) without routing it
  * to a backend. Placed before the others so the answer depends only on Envoy's health.
  */
-import { HealthCheck } from "../../../../../proto/gen/envoy/extensions/filters/http/health_check/v3/health_check";
-import { registerType } from "../../../../../proto/any";
+import type { HealthCheck } from "../../../../../proto/gen/envoy/extensions/filters/http/health_check/v3/health_check";
+import { registerLazyType } from "../../../../../proto/any";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** HealthCheck, registered for Any packing. */
-export const HealthCheckType = registerType(HealthCheck);
+export const HealthCheckType = registerLazyType<HealthCheck>(
+  "envoy/extensions/filters/http/health_check/v3/health_check",
+  "HealthCheck",
+);
 
 const NAME = "envoy.filters.http.health_check";
 

@@ -17,21 +17,29 @@
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { RetryPolicy } from "../../../../../proto/gen/envoy/config/core/v3/base";
 import {
-  JwtAuthentication,
   type JwtProvider,
   type JwtRequirement,
+} from "../../../../../proto/gen/envoy/extensions/filters/http/jwt_authn/v3/config";
+import type {
+  JwtAuthentication,
   PerRouteConfig,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/jwt_authn/v3/config";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
 import type { JwtIr, JwtProviderIr } from "../../../ir/security-ir";
 import type { HttpListenerIr, RetryIr } from "../../../ir/xds-ir";
 import { duration } from "../route-filters";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** JwtAuthentication, registered for Any packing. */
-export const JwtAuthnType = registerType(JwtAuthentication);
+export const JwtAuthnType = registerLazyType<JwtAuthentication>(
+  "envoy/extensions/filters/http/jwt_authn/v3/config",
+  "JwtAuthentication",
+);
 /** PerRouteConfig, registered for Any packing. */
-export const JwtAuthnPerRouteType = registerType(PerRouteConfig);
+export const JwtAuthnPerRouteType = registerLazyType<PerRouteConfig>(
+  "envoy/extensions/filters/http/jwt_authn/v3/config",
+  "PerRouteConfig",
+);
 
 /** The filter's name (also the typed_per_filter_config key and the dynamic metadata namespace). */
 export const JWT_AUTHN_FILTER = "envoy.filters.http.jwt_authn";

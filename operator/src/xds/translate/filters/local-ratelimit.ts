@@ -11,10 +11,11 @@
  * `remote_address` actions (Envoy Gateway 1.9 uses 1.37's `remote_address_match`). X-RateLimit-* headers (draft 03)
  * unless the default rule says `Off` or the listener's ClientTrafficPolicy sets `headers.disableRateLimitHeaders`.
  */
-import { LocalRateLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit";
-import { XRateLimitHeadersRFCVersion } from "../../../../../proto/gen/envoy/extensions/common/ratelimit/v3/ratelimit";
+import type { LocalRateLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit";
+import type * as CommonRateLimitProto from "../../../../../proto/gen/envoy/extensions/common/ratelimit/v3/ratelimit";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
+import { protoModule } from "../../../../../proto/lazy";
 import type {
   LocalRateLimitIr,
   LocalRateLimitRuleIr,
@@ -27,7 +28,12 @@ import { duration } from "../route-filters";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** LocalRateLimit, registered for Any packing. */
-export const LocalRatelimitType = registerType(LocalRateLimit);
+export const LocalRatelimitType = registerLazyType<LocalRateLimit>(
+  "envoy/extensions/filters/http/local_ratelimit/v3/local_rate_limit",
+  "LocalRateLimit",
+);
+
+const commonRateLimitProto = protoModule<typeof CommonRateLimitProto>("envoy/extensions/common/ratelimit/v3/ratelimit");
 
 const NAME = "envoy.filters.http.local_ratelimit";
 const STAT_PREFIX = "http_local_rate_limiter";
@@ -60,6 +66,7 @@ export const localRatelimit: HttpFilterDef = {
 function routeConfig(rl: LocalRateLimitIr, listener: HttpListenerIr): object {
   const built = rl.rules.flatMap((rule, i) => ruleEntries(rule, i));
   const headers = rl.xRateLimitHeaders && !listener.clientTraffic?.headers?.disableRateLimitHeaders;
+  const { XRateLimitHeadersRFCVersion } = commonRateLimitProto();
   return {
     statPrefix: STAT_PREFIX,
     tokenBucket: tokenBucket(rl.default),

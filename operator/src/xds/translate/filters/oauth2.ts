@@ -10,10 +10,8 @@
  * oauth2 filter (oauth2-id-token.ts), turned on by the same routes.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import {
-  CookieConfig_SameSite,
-  OAuth2Config_AuthType,
-} from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import type * as OAuthProto from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import { protoModule } from "../../../../../proto/lazy";
 import type { OidcIr, SecurityHeaderMatchIr } from "../../../ir/security-ir";
 import type { RetryIr } from "../../../ir/xds-ir";
 import { OAuth2FullType } from "../oauth2-fields";
@@ -70,16 +68,18 @@ function retryPolicy(r: RetryIr): object {
   };
 }
 
-const SAME_SITE: Readonly<Record<NonNullable<OidcIr["sameSite"]>, CookieConfig_SameSite>> = {
-  Lax: CookieConfig_SameSite.LAX,
-  Strict: CookieConfig_SameSite.STRICT,
-  None: CookieConfig_SameSite.NONE,
-};
+const oauthProto = protoModule<typeof OAuthProto>("envoy/extensions/filters/http/oauth2/v3/oauth");
+
+/** OidcIr's SameSite as Envoy's enum. */
+function sameSite(s: NonNullable<OidcIr["sameSite"]>): OAuthProto.CookieConfig_SameSite {
+  const { CookieConfig_SameSite: values } = oauthProto();
+  return s === "Lax" ? values.LAX : s === "Strict" ? values.STRICT : values.NONE;
+}
 
 /** SameSite on all seven cookies, when set. */
 function cookieConfigs(o: OidcIr): object {
   if (!o.sameSite) return {};
-  const c = { sameSite: SAME_SITE[o.sameSite] };
+  const c = { sameSite: sameSite(o.sameSite) };
   return {
     cookieConfigs: {
       bearerTokenCookieConfig: c,
@@ -118,7 +118,7 @@ export function oauth2Config(o: OidcIr): object {
     passThroughMatcher: o.passThrough.map(headerMatcher),
     authScopes: o.scopes,
     resources: o.resources,
-    authType: OAuth2Config_AuthType.BASIC_AUTH,
+    authType: oauthProto().OAuth2Config_AuthType.BASIC_AUTH,
     useRefreshToken: o.refreshToken,
     ...(o.defaultTokenTtlS !== undefined ? { defaultExpiresIn: seconds(o.defaultTokenTtlS) } : {}),
     denyRedirectMatcher: o.denyRedirect.map(headerMatcher),

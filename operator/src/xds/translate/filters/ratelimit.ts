@@ -17,13 +17,15 @@
  * `limit.fromMetadata` takes its route's rules of the listener's domain to the route's own `rate_limits` with the
  * override (routeActionRateLimits), read by the listener's filter alone through its stage.
  */
-import {
+import type * as RateLimitProto from "../../../../../proto/gen/envoy/extensions/filters/http/ratelimit/v3/rate_limit";
+import type {
   RateLimit,
   RateLimitPerRoute,
   RateLimit_XRateLimitHeadersRFCVersion as XRateLimitHeaders,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/ratelimit/v3/rate_limit";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { registerType } from "../../../../../proto/any";
+import { registerLazyType } from "../../../../../proto/any";
+import { protoModule } from "../../../../../proto/lazy";
 import type { GlobalRateLimitRuleIr } from "../../../ir/global-rate-limit-route-ir";
 import type { HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
 import { httpListenerSettings } from "../client-traffic";
@@ -31,10 +33,18 @@ import { duration } from "../route-filters";
 import { hitsAddend, ruleParts, type DescriptorEntry } from "./local-ratelimit";
 import { type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
+const rateLimitProto = protoModule<typeof RateLimitProto>("envoy/extensions/filters/http/ratelimit/v3/rate_limit");
+
 /** RateLimit, registered for Any packing. */
-export const RatelimitType = registerType(RateLimit);
+export const RatelimitType = registerLazyType<RateLimit>(
+  "envoy/extensions/filters/http/ratelimit/v3/rate_limit",
+  "RateLimit",
+);
 /** RateLimitPerRoute, registered for Any packing. */
-export const RatelimitPerRouteType = registerType(RateLimitPerRoute);
+export const RatelimitPerRouteType = registerLazyType<RateLimitPerRoute>(
+  "envoy/extensions/filters/http/ratelimit/v3/rate_limit",
+  "RateLimitPerRoute",
+);
 
 const NAME = "envoy.filters.http.ratelimit";
 
@@ -62,9 +72,8 @@ export const ratelimit: HttpFilterDef = {
  * sets `headers.disableRateLimitHeaders`.
  */
 export function xRateLimitHeaders(listener: HttpListenerIr): XRateLimitHeaders {
-  return listener.clientTraffic?.headers?.disableRateLimitHeaders
-    ? XRateLimitHeaders.OFF
-    : XRateLimitHeaders.DRAFT_VERSION_03;
+  const { RateLimit_XRateLimitHeadersRFCVersion: values } = rateLimitProto();
+  return listener.clientTraffic?.headers?.disableRateLimitHeaders ? values.OFF : values.DRAFT_VERSION_03;
 }
 
 /** The filter instance name of a domain: the listener's own domain has the plain name. */

@@ -7,16 +7,19 @@
  * rbac-matcher.ts); a denied request gets Envoy's 403 `RBAC: access denied`.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { RBAC, RBACPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/rbac/v3/rbac";
-import { registerType } from "../../../../../proto/any";
+import type { RBAC, RBACPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/rbac/v3/rbac";
+import { registerLazyType } from "../../../../../proto/any";
 import { rbacMatcherOf } from "../rbac-matcher";
 import type { AuthorizationIr } from "../../../ir/security-ir";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** RBAC, registered for Any packing. */
-export const RbacType = registerType(RBAC);
+export const RbacType = registerLazyType<RBAC>("envoy/extensions/filters/http/rbac/v3/rbac", "RBAC");
 /** RBACPerRoute, registered for Any packing. */
-export const RbacPerRouteType = registerType(RBACPerRoute);
+export const RbacPerRouteType = registerLazyType<RBACPerRoute>(
+  "envoy/extensions/filters/http/rbac/v3/rbac",
+  "RBACPerRoute",
+);
 
 /** Name of Envoy's RBAC filter (also the typed_per_filter_config key). */
 const NAME = "envoy.filters.http.rbac";

@@ -14,7 +14,7 @@
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { FilterConfig } from "../../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
-import { pack, registerType, type RegisteredType } from "../../../../../proto/any";
+import { pack, registerType } from "../../../../../proto/any";
 import type { FilterPositionIr, HttpListenerIr, RouteIr, VirtualHostIr } from "../../../ir/xds-ir";
 import { WindowedByName } from "../../../ir/list-window";
 
@@ -152,10 +152,8 @@ function lastIndex<T>(items: readonly T[], pred: (t: T) => boolean): number {
   return -1;
 }
 
-/** Packs a message built from a partial object (ts-proto `fromPartial`). */
-export function packPartial<T>(type: RegisteredType<T>, partial: object): Any {
-  return pack(type, type.codec.fromPartial(partial as never));
-}
+/** Packs a message built from a partial object (ts-proto `fromPartial`); the filters import it from here. */
+export { packPartial } from "../../../../../proto/any";
 
 /** Cluster the sample configs of filters that call a service point at (tests provide it). */
 export const SAMPLE_CLUSTER = "egts-sample-service";

@@ -9,15 +9,15 @@
  * retries backing off 1 s to 30 s), with the host environment keys the entry allows; each route of the policy
  * turns it on with an empty FilterConfig. No sample config: any config needs a module.
  */
-import { Wasm } from "../../../../../proto/gen/envoy/extensions/filters/http/wasm/v3/wasm";
+import type { Wasm } from "../../../../../proto/gen/envoy/extensions/filters/http/wasm/v3/wasm";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { StringValue } from "../../../../../proto/gen/google/protobuf/wrappers";
-import { pack, registerType } from "../../../../../proto/any";
+import { pack, registerLazyType, registerType } from "../../../../../proto/any";
 import { WASM_CLUSTER, type WasmIr } from "../../../ir/wasm-ir";
 import { enableOnRoute, FilterConfigType, namedInstances, packPartial, type HttpFilterDef } from "./registry";
 
 /** Wasm, registered for Any packing. */
-export const WasmType = registerType(Wasm);
+export const WasmType = registerLazyType<Wasm>("envoy/extensions/filters/http/wasm/v3/wasm", "Wasm");
 
 /** StringValue (the plugin configuration), registered for Any packing. */
 export const StringValueType = registerType(StringValue);
