@@ -85,7 +85,7 @@ export function withReusedListeners(node: GatewayXdsIr): GatewayXdsIr {
     const candidate = sameHosts ? l : { ...l, virtualHosts: hosts };
     const kept = finalListenerMemo.get(prefix, candidate, () => candidate);
     if (kept !== l) changed = true;
-    finalByInput.put(prefix, { input: l, output: kept, sameHosts: kept.virtualHosts === l.virtualHosts || sameHosts });
+    finalByInput.put(prefix, { input: l, output: kept, sameHosts });
     return kept;
   });
   return changed ? { ...node, http } : node;

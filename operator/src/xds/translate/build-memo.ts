@@ -18,6 +18,7 @@
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import type { ClusterIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
+import { sameReferences } from "../../ir/list-window";
 
 /** A virtual host's encoded field (tag + length + VirtualHost) and what it was built from. */
 export interface VirtualHostEntry {
@@ -142,8 +143,7 @@ export class BuildMemo {
    */
   sameInputs<T>(key: string, inputs: readonly unknown[] | undefined, build: () => T): T {
     const known = this.lastInputs.get(key);
-    if (inputs && known && known.inputs.length === inputs.length && known.inputs.every((x, i) => x === inputs[i]))
-      return known.output as T;
+    if (inputs && known && sameReferences(known.inputs, inputs)) return known.output as T;
     const output = build();
     if (this.lastInputs.size >= MAX_CONTEXTS) this.lastInputs.clear();
     if (inputs) this.lastInputs.set(key, { inputs, output });
