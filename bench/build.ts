@@ -21,7 +21,7 @@ import { XdsCache } from "../operator/src/xds/cache/snapshot-cache";
 import { BuildMemo } from "../operator/src/xds/translate/build-memo";
 import { layOut } from "../operator/src/xds/translate/layout";
 import { LayoutMemo } from "../operator/src/xds/translate/layout-memo";
-import { buildNodeResources, type NodeResources } from "../operator/src/xds/translate/resources";
+import { buildNodeResources, type LaidOutResources } from "../operator/src/xds/translate/resources";
 import type { RouteLayout } from "../operator/src/xds/translate/vhds";
 import { buildObjects, routeObject, TRANSLATE_OPTIONS } from "./lib/fixtures";
 import {
@@ -39,7 +39,7 @@ import {
 import { arg, cpuTimed } from "./lib/cli";
 
 /** Asserts two node resource sets are the same types, names (in order) and bytes. */
-function assertSameBytes(a: NodeResources, b: NodeResources): void {
+function assertSameBytes(a: LaidOutResources, b: LaidOutResources): void {
   if ([...a.keys()].join() !== [...b.keys()].join()) throw new Error("reused and fresh builds differ in types");
   for (const [type, byName] of a) {
     const other = b.get(type)!;
@@ -66,7 +66,7 @@ interface Lane {
 }
 
 /** The stage after translate for `ir` in `lane`, each step's CPU ms. */
-function stage(ir: Parameters<typeof validateXdsIr>[0], lane: Lane, layout: RouteLayout): [NodeResources, number[]] {
+function stage(ir: Parameters<typeof validateXdsIr>[0], lane: Lane, layout: RouteLayout): [LaidOutResources, number[]] {
   const [problems, tValidate] = cpuTimed(() => (lane.validateMemo ? validateXdsIr(ir) : xdsIrProblems(ir)));
   if (problems.length > 0) throw new Error(`invalid IR: ${problems.join("; ")}`);
   const [built, tBuild] = cpuTimed(() => buildNodeResources(ir, lane.build));
@@ -96,7 +96,7 @@ function runSize(n: number, reps: number, layout: RouteLayout, change: string): 
     if (!ir) throw new Error("no Gateway IR");
     fullGc();
     const order = VARIANTS.map((_, k) => VARIANTS[(k + i + 2) % VARIANTS.length]!);
-    const built: Partial<Record<Variant, NodeResources>> = {};
+    const built: Partial<Record<Variant, LaidOutResources>> = {};
     for (const v of order) {
       const [res, times] = stage(ir, lanes[v], layout);
       built[v] = res;

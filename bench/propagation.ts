@@ -26,7 +26,6 @@ import { join } from "node:path";
 import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { filter, firstValueFrom, map, tap, timeout, type Observable, type Subscription } from "rxjs";
-import { startEchoBackend } from "../operator/src/demo/echo-backend";
 import { findEnvoy } from "../operator/src/infra/host/envoy-binary";
 import { createLogger } from "../operator/src/log";
 import { StandaloneGateway } from "../operator/src/pipeline/standalone";
@@ -48,6 +47,7 @@ import {
   type Metric,
 } from "./lib/report";
 import { arg } from "./lib/cli";
+import { startEchoWorker } from "./lib/echo-worker";
 import { Poller } from "./lib/poller";
 import { coldPageMicros } from "./lib/cold-memory";
 
@@ -556,7 +556,7 @@ async function main(): Promise<void> {
   fullGc();
 
   const envoyBin = findEnvoy();
-  const echo = await startEchoBackend({ name: "bench" });
+  const echo = await startEchoWorker("bench");
   const fx: Fixture = { port: await freePort(), backendAddress: { host: "127.0.0.1", port: echo.port } };
   const dir = await mkdtemp(join(tmpdir(), "egts-bench-config-"));
   const stateDir = await mkdtemp(join(tmpdir(), "egts-bench-state-"));
@@ -605,7 +605,7 @@ async function main(): Promise<void> {
     gapMs: GAP_MS,
     exposeGc: gcOk,
     envoyBin,
-    note: "control plane = this process (also the echo backend); the HTTP poller runs in a worker thread",
+    note: "control plane = this process; the echo backend and the HTTP poller run in worker threads",
   };
   report(m, params, nRoutes, reps);
 }

@@ -27,7 +27,7 @@ import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import { translate } from "../operator/src/translate/translate";
 import { XdsCache } from "../operator/src/xds/cache/snapshot-cache";
 import { XdsServer } from "../operator/src/xds/server/server";
-import { buildNodeResources, type NodeResources } from "../operator/src/xds/translate/resources";
+import { buildNodeResources, type LaidOutResources, type NodeResources } from "../operator/src/xds/translate/resources";
 import { scopeName, scopeRoutes } from "../operator/src/xds/translate/scoped";
 import { RouteType, TypeUrl } from "../operator/src/xds/types";
 import { buildObjects, routeHost } from "./lib/fixtures";
@@ -69,7 +69,7 @@ function changed(vh: VirtualHost, v: number): VirtualHost {
  * The node's resources in the scoped layout (the product's, xds/translate/scoped.ts), and a function building the
  * changed scope of virtual host `i` (variant `v`): the layout of the RouteConfiguration holding that one changed host.
  */
-function scoped(res: NodeResources): { resources: NodeResources; change(i: number, v: number): [string, Any, string] } {
+function scoped(res: NodeResources): { resources: LaidOutResources; change(i: number, v: number): [string, Any, string] } {
   const rcs = res.get(TypeUrl.Route);
   if (!rcs || rcs.size !== 1) throw new Error("expected one RouteConfiguration");
   const [rcName, rcAny] = [...rcs][0]!;
@@ -90,7 +90,7 @@ function scoped(res: NodeResources): { resources: NodeResources; change(i: numbe
 }
 
 /** The inline layout's change of virtual host `i`: the whole RouteConfiguration with one header added. */
-function inline(res: NodeResources): { resources: NodeResources; change(i: number, v: number): [string, Any, string] } {
+function inline(res: NodeResources): { resources: LaidOutResources; change(i: number, v: number): [string, Any, string] } {
   const [rcName, rcAny] = [...(res.get(TypeUrl.Route) ?? [])][0]!;
   const rc = unpack(RouteType, rcAny);
   return {

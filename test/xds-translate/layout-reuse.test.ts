@@ -16,7 +16,7 @@ import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
 import { BuildMemo } from "../../operator/src/xds/translate/build-memo";
 import { layOut } from "../../operator/src/xds/translate/layout";
 import { LayoutMemo } from "../../operator/src/xds/translate/layout-memo";
-import { buildNodeResources, type NodeResources } from "../../operator/src/xds/translate/resources";
+import { buildNodeResources, type LaidOutResources, type NodeResources } from "../../operator/src/xds/translate/resources";
 import type { RouteLayout } from "../../operator/src/xds/translate/vhds";
 import { TypeUrl } from "../../operator/src/xds/types";
 import { buildObjects, routeObject } from "../../bench/lib/fixtures";
@@ -33,7 +33,7 @@ type Published = ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }
  * Builds and lays out `ir` cold (no memo), or the error that throws; `published` is what the node was last sent, an
  * input of the layout as in the pipeline (a RouteConfiguration sent over RDS stays there, scoped.ts).
  */
-function cold(ir: GatewayXdsIr, layout: RouteLayout, published?: Published): NodeResources | Error {
+function cold(ir: GatewayXdsIr, layout: RouteLayout, published?: Published): LaidOutResources | Error {
   try {
     return layOut(buildNodeResources(ir, null), layout, published, null);
   } catch (err) {
@@ -53,7 +53,7 @@ class Warm {
     return this.cache.getNode(node)?.resources;
   }
 
-  pass(ir: GatewayXdsIr): NodeResources {
+  pass(ir: GatewayXdsIr): LaidOutResources {
     const built = buildNodeResources(ir, this.build);
     const out = layOut(built, this.kind, this.cache.getNode(ir.name)?.resources, this.layout);
     this.cache.setNode(ir.name, out);

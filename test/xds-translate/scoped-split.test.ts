@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { pack, unpack } from "../../proto/any";
 import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
-import type { NodeResources } from "../../operator/src/xds/translate/resources";
+import type { LaidOutResources, NodeResources } from "../../operator/src/xds/translate/resources";
 import { SCOPE_KEY_BUILDER, SCOPED_ROUTES_NAME, scopeRoutes } from "../../operator/src/xds/translate/scoped";
 import { HcmType, ListenerType, RouteType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
 import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
@@ -48,7 +48,7 @@ function resources(rcs: readonly RouteConfiguration[], listeners: readonly Liste
   ]);
 }
 
-function hcmOf(res: NodeResources, name: string): HttpConnectionManager {
+function hcmOf(res: LaidOutResources, name: string): HttpConnectionManager {
   const l = unpack(ListenerType, res.get(TypeUrl.Listener)!.get(name)!);
   return unpack(HcmType, l.defaultFilterChain!.filters[0]!.typedConfig!);
 }

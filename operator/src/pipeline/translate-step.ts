@@ -5,7 +5,7 @@ import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
 import { withPolicyConditions } from "../xds/patch/status";
-import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
+import { buildNodeResources, type LaidOutResources, type NodeResources } from "../xds/translate/resources";
 import type { RouteLayout } from "../xds/translate/vhds";
 import { layOut } from "../xds/translate/layout";
 import type { OlderEnvoys } from "../xds/server/older-envoys";
@@ -184,6 +184,11 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
  * The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations); unchanged virtual
  * hosts and scopes keep what they became last pass (layout.ts), so that the cache does not hash them again.
  */
-function laidOut(resources: NodeResources, layout: RouteLayout, cache: XdsCache, node: string): NodeResources {
+function laidOut(
+  resources: NodeResources,
+  layout: RouteLayout,
+  cache: XdsCache,
+  node: string,
+): LaidOutResources {
   return layOut(resources, layout, cache.getNode(node)?.resources);
 }

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { Observable, Subject } from "rxjs";
 import { Any } from "../../../../proto/gen/google/protobuf/any";
+import { LayeredMap } from "../../ir/layered-map";
 
 /** Resources handed to the cache: typeUrl → resource name → packed resource. */
 export type ResourceSet = ReadonlyMap<string, ReadonlyMap<string, Any>>;
@@ -72,31 +73,81 @@ export function resourceVersion(value: Any): string {
   return createHash("sha256").update(value.value).digest("hex").slice(0, 16);
 }
 
+/** What versioning one type's resources gave: its resources as cached now, and what changed (undefined: nothing). */
+interface TypeVersions {
+  readonly fresh: ReadonlyMap<string, CachedResource>;
+  readonly diff: TypeDiff | undefined;
+}
+
+/** The cached resource of `value` under `name`: `before` when its content is the same (no new object), else a new one. */
+function versioned(name: string, value: Any, before: CachedResource | undefined): CachedResource {
+  // The same Any object as before (a builder reused it: vhds.ts) is the same content: no hashing.
+  if (before && before.value === value) return before;
+  const version = resourceVersion(value);
+  return before && before.version === version ? before : { name, version, value };
+}
+
 /** Versions one type's resources against the previous ones; `diff` is undefined when nothing changed. */
-function diffType(
-  old: ReadonlyMap<string, CachedResource>,
-  byName: ReadonlyMap<string, Any>,
-): { fresh: Map<string, CachedResource>; diff: TypeDiff | undefined } {
+function diffType(old: ReadonlyMap<string, CachedResource>, byName: ReadonlyMap<string, Any>): TypeVersions {
   const upserted: string[] = [];
   const removed: string[] = [];
   const fresh = new Map<string, CachedResource>();
   for (const [name, value] of byName) {
     const before = old.get(name);
-    // The same Any object as before (a builder reused it: vhds.ts) is the same content: no hashing.
-    if (before && before.value === value) {
-      fresh.set(name, before);
-      continue;
-    }
-    const version = resourceVersion(value);
-    if (before && before.version === version) {
-      fresh.set(name, before);
-    } else {
-      fresh.set(name, { name, version, value });
-      upserted.push(name);
-    }
+    const now = versioned(name, value, before);
+    fresh.set(name, now);
+    if (now !== before) upserted.push(name);
   }
   for (const name of old.keys()) if (!fresh.has(name)) removed.push(name);
   return { fresh, diff: upserted.length > 0 || removed.length > 0 ? { upserted, removed } : undefined };
+}
+
+/**
+ * {@link diffType} looking only at `names`, the only names whose resource may differ from what `old` was made of (the
+ * map given last time, ADR 0040); the cached map is `old` edited, in O(names) when `old` is layered.
+ */
+function diffNames(
+  old: ReadonlyMap<string, CachedResource>,
+  byName: ReadonlyMap<string, Any>,
+  names: ReadonlySet<string>,
+): TypeVersions {
+  const upserted: string[] = [];
+  const removed: string[] = [];
+  const edits = new Map<string, CachedResource | undefined>();
+  for (const name of names) {
+    const before = old.get(name);
+    const value = byName.get(name);
+    if (value === undefined) {
+      if (before) (edits.set(name, undefined), removed.push(name));
+      continue;
+    }
+    const now = versioned(name, value, before);
+    if (now !== before) (edits.set(name, now), upserted.push(name));
+  }
+  if (edits.size === 0) return { fresh: old, diff: undefined };
+  // The cache never changes a map it made: a plain one becomes the base as it is.
+  const layered = old instanceof LayeredMap ? old : LayeredMap.flat(old);
+  const fresh = layered.edited(edits, () => {
+    const flat = new Map<string, CachedResource>();
+    for (const [name, value] of byName) flat.set(name, edits.get(name) ?? old.get(name)!);
+    return flat;
+  });
+  return { fresh, diff: { upserted, removed } };
+}
+
+/**
+ * Versions one type's resources: the very map given last time (a stage kept it: nothing changed, scoped-window.ts) is
+ * not looked at again; a new version of a layered map given last time (ADR 0040) is looked at in the names either
+ * version edited; any other map, name by name.
+ */
+function versionType(
+  old: ReadonlyMap<string, CachedResource>,
+  byName: ReadonlyMap<string, Any>,
+  lastGiven: ReadonlyMap<string, Any> | undefined,
+): TypeVersions {
+  if (lastGiven === byName) return { fresh: old, diff: undefined };
+  const names = lastGiven && byName instanceof LayeredMap ? byName.namesChangedFrom(lastGiven) : undefined;
+  return names ? diffNames(old, byName, names) : diffType(old, byName);
 }
 
 /** Per-node resource store with content-hash versions and change diffs. */
@@ -129,8 +180,7 @@ export class XdsCache {
     const given = this.given.get(nodeId);
     for (const [typeUrl, byName] of resources) {
       const old = prevRes.get(typeUrl) ?? EMPTY_TYPE;
-      // The very map given last time (a stage kept it: nothing changed, scoped-window.ts) is not looked at again.
-      const { fresh, diff } = given?.get(typeUrl) === byName ? { fresh: old, diff: undefined } : diffType(old, byName);
+      const { fresh, diff } = versionType(old, byName, given?.get(typeUrl));
       if (diff) types.set(typeUrl, diff);
       // Reuse the previous map when the type did not change, so unchanged snapshots share structure.
       if (fresh.size > 0) next.set(typeUrl, diff ? fresh : old);

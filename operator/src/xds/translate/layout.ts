@@ -5,7 +5,7 @@
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { TypeUrl } from "../types";
 import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
-import type { NodeResources } from "./resources";
+import type { LaidOutResources, NodeResources } from "./resources";
 import { scopeRoutes } from "./scoped";
 import { splitVirtualHosts, type RouteLayout } from "./vhds";
 
@@ -19,7 +19,7 @@ export function layOut(
   layout: RouteLayout,
   published?: ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }>>,
   memo: LayoutMemo | null = sharedLayoutMemo,
-): NodeResources {
+): LaidOutResources {
   if (layout === "scoped") {
     return scopeRoutes(resources, published, memo);
   }

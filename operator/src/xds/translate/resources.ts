@@ -18,6 +18,9 @@ import { buildUdpListener, buildUdpWeightedCluster } from "./udp";
 /** Resources by type URL, then by name. */
 export type NodeResources = Map<string, Map<string, Any>>;
 
+/** A node's resources in the route layout Envoy gets (layout.ts), as the cache takes them: read-only maps. */
+export type LaidOutResources = ReadonlyMap<string, ReadonlyMap<string, Any>>;
+
 /**
  * Builds every resource of one Gateway. `memo` keeps built outputs across calls (ADR 0012: routes, virtual hosts,
  * clusters and secrets whose IR is unchanged are not built or encoded again; the result is the same); `null` builds

@@ -10,6 +10,7 @@
  * caller passes, so the state only saves calling them again for hosts outside the window.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { LayeredMap } from "../../ir/layered-map";
 import { listWindow, splicedWindow, unchangedWindow } from "../../ir/list-window";
 
 /** A host's scopes: name and packed ScopedRouteConfiguration. */
@@ -27,7 +28,7 @@ export class ScopedHosts {
   private perHost: HostScopes[] = [];
   private scopedWith = -1;
   /** The map {@link scopes} returned last. */
-  private out: Map<string, Any> | undefined;
+  private out: LayeredMap<string, Any> | undefined;
 
   /**
    * Takes this pass's hosts (`domainsOf` gives a host's domains); true when every domain is exact (not empty, no `*`)
@@ -55,29 +56,37 @@ export class ScopedHosts {
   /**
    * The scopes of the hosts {@link exact} last took, in host order, made with the settings interned as `settings`:
    * `make(i)` gives the scopes of the `i`th host; hosts outside the changed window keep what they became last time.
-   * Nothing changed: the map returned last time (the cache then skips the type, snapshot-cache.ts); it may not be changed.
+   * Nothing changed: the map returned last time (the cache then skips the type, snapshot-cache.ts). Otherwise the last
+   * map with the window's scopes taken out and put in (a {@link LayeredMap}: O(changed), ADR 0040). Read-only.
    */
-  scopes(settings: number, make: (i: number) => HostScopes): Map<string, Any> {
+  scopes(settings: number, make: (i: number) => HostScopes): ReadonlyMap<string, Any> {
     const hosts = this.hosts;
-    if (settings !== this.scopedWith) {
+    const flat = (): Map<string, Any> => {
+      const out = new Map<string, Any>();
+      for (const list of this.perHost) for (const [name, any] of list) out.set(name, any);
+      return out;
+    };
+    if (settings !== this.scopedWith || this.out === undefined) {
       this.perHost = hosts.map((_, i) => make(i));
-      this.out = undefined;
+      this.out = LayeredMap.flat(flat());
     } else {
       const w = listWindow(this.scopedFor, hosts);
       if (!unchangedWindow(w)) {
+        // Domains are unique among the hosts (exact): the window's old scopes go, its new ones come.
+        const edits = new Map<string, Any | undefined>();
+        for (let i = w.from; i < w.beforeTo; i++) for (const [name] of this.perHost[i]) edits.set(name, undefined);
         const middle: HostScopes[] = [];
-        for (let i = w.from; i < w.afterTo; i++) middle.push(make(i));
+        for (let i = w.from; i < w.afterTo; i++) {
+          const made = make(i);
+          for (const [name, any] of made) edits.set(name, any);
+          middle.push(made);
+        }
         this.perHost = splicedWindow(this.perHost, w, middle);
-        this.out = undefined;
+        this.out = this.out.edited(edits, flat);
       }
     }
     this.scopedFor = hosts;
     this.scopedWith = settings;
-    if (this.out === undefined) {
-      const out = new Map<string, Any>();
-      for (const list of this.perHost) for (const [name, any] of list) out.set(name, any);
-      this.out = out;
-    }
     return this.out;
   }
 

@@ -24,7 +24,7 @@ import { pack, unpack } from "../../../../proto/any";
 import type { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import type { HttpConnectionManager } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { HcmType, ListenerType, TypeUrl } from "../types";
-import type { NodeResources } from "./resources";
+import type { LaidOutResources, NodeResources } from "./resources";
 import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
 import { routeParts, type RouteParts } from "./route-parts";
 import { ScopedHosts } from "./scoped-window";
@@ -102,7 +102,7 @@ export function scopeRoutes(
   resources: NodeResources,
   published?: PublishedResources,
   memo: LayoutMemo | null = sharedLayoutMemo,
-): NodeResources {
+): LaidOutResources {
   const routes = resources.get(TypeUrl.Route);
   const listeners = resources.get(TypeUrl.Listener);
   if (!routes || !listeners) return resources;
@@ -125,7 +125,7 @@ export function scopeRoutes(
       });
     return memo && rest ? memo.scopes.get(vh, variant, make) : make();
   });
-  const out = new Map(resources);
+  const out = new Map<string, ReadonlyMap<string, Any>>(resources);
   const outRoutes = new Map(routes);
   outRoutes.delete(rc);
   out.set(TypeUrl.Route, outRoutes);
