@@ -29,11 +29,7 @@ function assertReadsAs<V>(m: ReadonlyMap<string, V>, want: ReadonlyMap<string, V
   assert.equal(m.size, want.size, `${what}: size`);
   assert.deepEqual(sorted(m), sorted(want), `${what}: entries`);
   assert.deepEqual([...m.keys()].sort(), [...want.keys()].sort(), `${what}: keys`);
-  assert.deepEqual(
-    [...m.values()].map(String).sort(),
-    [...want.values()].map(String).sort(),
-    `${what}: values`,
-  );
+  assert.deepEqual([...m.values()].map(String).sort(), [...want.values()].map(String).sort(), `${what}: values`);
   const seen: string[] = [];
   m.forEach((v, k, self) => {
     assert.equal(self, m);
@@ -52,14 +48,19 @@ function assertReadsAs<V>(m: ReadonlyMap<string, V>, want: ReadonlyMap<string, V
 }
 
 /** Random edits to a map of `n-<i>` names: sets (new and existing names) and deletes (present and absent names). */
-function randomEdits(rand: () => number, current: ReadonlyMap<string, string>, step: number): Map<string, string | undefined> {
+function randomEdits(
+  rand: () => number,
+  current: ReadonlyMap<string, string>,
+  step: number,
+): Map<string, string | undefined> {
   const edits = new Map<string, string | undefined>();
   const count = 1 + Math.floor(rand() * 6);
   for (let k = 0; k < count; k++) {
     const name = `n-${Math.floor(rand() * 400)}`;
     const r = rand();
     if (r < 0.4) edits.set(name, undefined);
-    else if (r < 0.5 && current.has(name)) edits.set(name, current.get(name)); // set to what it is
+    else if (r < 0.5 && current.has(name))
+      edits.set(name, current.get(name)); // set to what it is
     else edits.set(name, `v${step}-${k}`);
   }
   return edits;
@@ -98,7 +99,11 @@ describe("LayeredMap (ADR 0040)", () => {
     }
     assert.ok(flattened >= 3, `the layer was made flat again ${flattened} times over 400 steps`);
     for (const [i, v] of versions.entries()) if (i % 37 === 0) assertReadsAs(v.m, v.want, `version ${i} afterwards`);
-    assert.equal(m.edited(new Map(), () => assert.fail("no edits: nothing made")), m, "no edits: the same version");
+    assert.equal(
+      m.edited(new Map(), () => assert.fail("no edits: nothing made")),
+      m,
+      "no edits: the same version",
+    );
   });
 
   it("answers the changed names only for versions over the same base", () => {
@@ -135,13 +140,29 @@ describe("XdsCache given layered maps (ADR 0040)", () => {
     let layered = LayeredMap.flat(plainOf(content));
     for (let step = 0; step < 300; step++) {
       const other = new Map([["lonely", any(`x${step % 3}`)]]);
-      const a = layeredCache.setNode("n", new Map<string, ReadonlyMap<string, Any>>([[T, layered], ["other", other]]));
-      const b = plainCache.setNode("n", new Map<string, ReadonlyMap<string, Any>>([[T, new Map(layered)], ["other", other]]));
+      const a = layeredCache.setNode(
+        "n",
+        new Map<string, ReadonlyMap<string, Any>>([
+          [T, layered],
+          ["other", other],
+        ]),
+      );
+      const b = plainCache.setNode(
+        "n",
+        new Map<string, ReadonlyMap<string, Any>>([
+          [T, new Map(layered)],
+          ["other", other],
+        ]),
+      );
       assert.equal(a.empty, b.empty, `step ${step}: empty`);
       for (const t of [T, "other"]) {
         const da = a.types.get(t);
         const db = b.types.get(t);
-        assert.deepEqual(da && [[...da.upserted].sort(), [...da.removed].sort()], db && [[...db.upserted].sort(), [...db.removed].sort()], `step ${step}: ${t} diff`);
+        assert.deepEqual(
+          da && [[...da.upserted].sort(), [...da.removed].sort()],
+          db && [[...db.upserted].sort(), [...db.removed].sort()],
+          `step ${step}: ${t} diff`,
+        );
       }
       const ra = layeredCache.getNode("n")!.resources.get(T) ?? new Map();
       const rb = plainCache.getNode("n")!.resources.get(T) ?? new Map();
@@ -155,14 +176,13 @@ describe("XdsCache given layered maps (ADR 0040)", () => {
       if (r < 0.05) continue; // the very same map: skipped
       const edits = new Map<string, Any | undefined>();
       const next = new Map(content);
-      if (r < 0.08) {
-        for (const n of content.keys()) (edits.set(n, undefined), next.delete(n));
-      } else {
-        for (const [n, v] of randomEdits(rand, content, step)) {
-          if (v === undefined) (edits.set(n, undefined), next.delete(n));
-          else (edits.set(n, anyOf(n, v)), next.set(n, v));
-        }
-      }
+      const edit = (n: string, v: string | undefined): void => {
+        edits.set(n, v === undefined ? undefined : anyOf(n, v));
+        if (v === undefined) next.delete(n);
+        else next.set(n, v);
+      };
+      if (r < 0.08) for (const n of content.keys()) edit(n, undefined);
+      else for (const [n, v] of randomEdits(rand, content, step)) edit(n, v);
       const nextContent = next;
       layered = layered.edited(edits, () => {
         const flat = new Map<string, Any>();

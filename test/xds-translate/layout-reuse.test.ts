@@ -16,7 +16,7 @@ import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
 import { BuildMemo } from "../../operator/src/xds/translate/build-memo";
 import { layOut } from "../../operator/src/xds/translate/layout";
 import { LayoutMemo } from "../../operator/src/xds/translate/layout-memo";
-import { buildNodeResources, type LaidOutResources, type NodeResources } from "../../operator/src/xds/translate/resources";
+import { buildNodeResources, type LaidOutResources } from "../../operator/src/xds/translate/resources";
 import type { RouteLayout } from "../../operator/src/xds/translate/vhds";
 import { TypeUrl } from "../../operator/src/xds/types";
 import { buildObjects, routeObject } from "../../bench/lib/fixtures";

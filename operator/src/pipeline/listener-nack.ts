@@ -157,8 +157,9 @@ export function withListenerFailures(
   statuses: readonly StatusUpdate[],
   failures: readonly ListenerFailure[],
   snapshot: ResourceSnapshot,
-): StatusUpdate[] {
-  if (failures.length === 0) return [...statuses];
+): readonly StatusUpdate[] {
+  // No failure: the very list (the status log compares it with the last by reference, list-window.ts).
+  if (failures.length === 0) return statuses;
   const byGateway = new Map<string, { port: number; udp: boolean; error: string }[]>();
   const ports = listenerPorts(snapshot);
   for (const f of failures) {

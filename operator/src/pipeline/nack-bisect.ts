@@ -166,7 +166,11 @@ export class Quarantine {
    * Programmed=False on quarantined EnvoyPatchPolicies, Envoy's reason on quarantined Wasm entries
    * (quarantine-status.ts).
    */
-  statuses(translated: readonly StatusUpdate[], snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
+  statuses(
+    translated: readonly StatusUpdate[],
+    snapshot: ResourceSnapshot,
+    controllerName: string,
+  ): readonly StatusUpdate[] {
     return quarantinedStatuses(translated, this.entries, snapshot, controllerName);
   }
 }
@@ -333,7 +337,11 @@ export class NackGuard {
    * The statuses of a pass with what Envoy reported: listeners it could not bind (Programmed=False) and
    * quarantined routes (Accepted=False).
    */
-  statuses(statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
+  statuses(
+    statuses: readonly StatusUpdate[],
+    snapshot: ResourceSnapshot,
+    controllerName: string,
+  ): readonly StatusUpdate[] {
     const listeners = withListenerFailures(statuses, this.listeners.list(), snapshot);
     return this.quarantine.statuses(listeners, snapshot, controllerName);
   }

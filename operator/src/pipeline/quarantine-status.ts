@@ -35,8 +35,9 @@ export function quarantinedStatuses(
   held: ReadonlyMap<string, Held>,
   snapshot: ResourceSnapshot,
   controllerName: string,
-): StatusUpdate[] {
-  if (held.size === 0) return [...translated];
+): readonly StatusUpdate[] {
+  // Nothing held: the very list (the status log compares it with the last by reference, list-window.ts).
+  if (held.size === 0) return translated;
   const objects = new Map(suspectObjects(snapshot).map((r) => [r.key, r]));
   const routes: StatusUpdate[] = [];
   const policies = new Map<string, (c: Condition) => Condition>();

@@ -529,13 +529,13 @@ function patchedPart(
     routes,
     counts: [...part.counts],
     entries: part.entries,
-    ids: part.ids,
+    ids: part.ids as string[],
     window: new WindowTracker(part.entries.length),
     idsOut: [],
     idsIn: [],
   };
-  for (const r of removed) withoutRecord(next, r, key);
-  for (const r of added) withRecord(next, r, key);
+  for (const r of removed) withoutRecord(next, part, r, key);
+  for (const r of added) withRecord(next, part, r, key);
   const { entries, counts } = next;
   if (entries !== part.entries) noteWindow(part.entries, entries, next.window.window(entries.length));
   // A changed route (taken out and put back) usually leaves the ids as they were.
@@ -554,12 +554,15 @@ function sameIds(out: string[], into: string[]): boolean {
   return a.every((id, i) => id === b[i]);
 }
 
-/** A listener part being patched: new arrays replace `entries` and `ids`, `routes` and `counts` are its own. */
+/**
+ * A listener part being patched: `routes` and `counts` are its own; `entries` and `ids` are the last part's until the
+ * first edit of each copies them once ({@link ownEntries}, {@link ownIds}), then edited in place.
+ */
 interface PartDraft {
   readonly routes: RouteRecord[];
   readonly counts: number[];
   entries: RouteEntry[];
-  ids: readonly string[];
+  ids: string[];
   /** The window of `entries` changed so far. */
   readonly window: WindowTracker;
   /** The ids taken out and put in. */
@@ -567,18 +570,30 @@ interface PartDraft {
   readonly idsIn: string[];
 }
 
+/** The draft's entries, copied from the last part's on the first edit (one copy per pass, then edits in place). */
+function ownEntries(next: PartDraft, part: ListenerPart): RouteEntry[] {
+  if (next.entries === part.entries) next.entries = part.entries.slice();
+  return next.entries;
+}
+
+/** The draft's ids, copied from the last part's on the first edit. */
+function ownIds(next: PartDraft, part: ListenerPart): string[] {
+  if (next.ids === part.ids) next.ids = part.ids.slice();
+  return next.ids;
+}
+
 /** The draft without record `r` (attached to listener `key`). */
-function withoutRecord(next: PartDraft, r: RouteRecord, key: string): void {
+function withoutRecord(next: PartDraft, part: ListenerPart, r: RouteRecord, key: string): void {
   const at = recordIndex(next.routes, r.key);
   const from = sum(next.counts, at);
   next.window.edit(next.entries.length, from, next.counts[at]);
-  next.entries = next.entries.slice(0, from).concat(next.entries.slice(from + next.counts[at]));
+  ownEntries(next, part).splice(from, next.counts[at]);
   const id = givenTo(r, key).id;
   if (id !== undefined) {
     // Ids are sorted: remove the run of `id` (binary search, not a pass over every id).
     const at = idIndex(next.ids, id, false);
     const end = idIndex(next.ids, id, true);
-    if (end > at) next.ids = next.ids.slice(0, at).concat(next.ids.slice(end));
+    if (end > at) ownIds(next, part).splice(at, end - at);
     for (let k = at; k < end; k++) next.idsOut.push(id);
   }
   next.routes.splice(at, 1);
@@ -586,16 +601,15 @@ function withoutRecord(next: PartDraft, r: RouteRecord, key: string): void {
 }
 
 /** The draft with record `r` (attached to listener `key`) in its place. */
-function withRecord(next: PartDraft, r: RouteRecord, key: string): void {
+function withRecord(next: PartDraft, part: ListenerPart, r: RouteRecord, key: string): void {
   const at = recordIndex(next.routes, r.key);
   const given = givenTo(r, key);
   const from = sum(next.counts, at);
   next.window.edit(next.entries.length, from, 0);
-  next.entries = next.entries.slice(0, from).concat(given.entries, next.entries.slice(from));
+  ownEntries(next, part).splice(from, 0, ...given.entries);
   const id = given.id;
   if (id !== undefined) {
-    const i = idIndex(next.ids, id, true);
-    next.ids = next.ids.slice(0, i).concat([id], next.ids.slice(i));
+    ownIds(next, part).splice(idIndex(next.ids, id, true), 0, id);
     next.idsIn.push(id);
   }
   next.routes.splice(at, 0, r);

@@ -58,6 +58,8 @@ export interface CacheChange {
 }
 
 const EMPTY_TYPE: ReadonlyMap<string, CachedResource> = new Map();
+const EMPTY_NODE: ReadonlyMap<string, ReadonlyMap<string, CachedResource>> = new Map();
+const EMPTY_GIVEN: ResourceSet = new Map();
 
 /** A version of a node's snapshot in one life of the node in the cache (see {@link XdsCache.changedSince}). */
 export interface NodeVersion {
@@ -118,18 +120,22 @@ function diffNames(
     const before = old.get(name);
     const value = byName.get(name);
     if (value === undefined) {
-      if (before) (edits.set(name, undefined), removed.push(name));
+      if (!before) continue;
+      edits.set(name, undefined);
+      removed.push(name);
       continue;
     }
     const now = versioned(name, value, before);
-    if (now !== before) (edits.set(name, now), upserted.push(name));
+    if (now === before) continue;
+    edits.set(name, now);
+    upserted.push(name);
   }
   if (edits.size === 0) return { fresh: old, diff: undefined };
   // The cache never changes a map it made: a plain one becomes the base as it is.
   const layered = old instanceof LayeredMap ? old : LayeredMap.flat(old);
   const fresh = layered.edited(edits, () => {
     const flat = new Map<string, CachedResource>();
-    for (const [name, value] of byName) flat.set(name, edits.get(name) ?? old.get(name)!);
+    for (const name of byName.keys()) flat.set(name, edits.get(name) ?? old.get(name)!);
     return flat;
   });
   return { fresh, diff: { upserted, removed } };
@@ -173,14 +179,14 @@ export class XdsCache {
    */
   setNode(nodeId: string, resources: ResourceSet): CacheDiff {
     const prev = this.nodes.get(nodeId);
-    const prevRes = prev?.resources ?? new Map<string, ReadonlyMap<string, CachedResource>>();
+    const prevRes = prev?.resources ?? EMPTY_NODE;
     const next = new Map<string, ReadonlyMap<string, CachedResource>>();
     const types = new Map<string, TypeDiff>();
 
-    const given = this.given.get(nodeId);
+    const given = this.given.get(nodeId) ?? EMPTY_GIVEN;
     for (const [typeUrl, byName] of resources) {
       const old = prevRes.get(typeUrl) ?? EMPTY_TYPE;
-      const { fresh, diff } = versionType(old, byName, given?.get(typeUrl));
+      const { fresh, diff } = versionType(old, byName, given.get(typeUrl));
       if (diff) types.set(typeUrl, diff);
       // Reuse the previous map when the type did not change, so unchanged snapshots share structure.
       if (fresh.size > 0) next.set(typeUrl, diff ? fresh : old);

@@ -58,8 +58,9 @@ export interface PolicyCondition {
 export function withPolicyConditions(
   statuses: readonly StatusUpdate[],
   conditions: readonly PolicyCondition[],
-): StatusUpdate[] {
-  if (conditions.length === 0) return [...statuses];
+): readonly StatusUpdate[] {
+  // Nothing to add: the very list (a stage after may compare it with the last by reference, list-window.ts).
+  if (conditions.length === 0) return statuses;
   return statuses.map((s) => {
     const mine = conditions.filter(
       (c) => s.kind === "EnvoyPatchPolicy" && s.namespace === c.policy.namespace && s.name === c.policy.name,
