@@ -180,15 +180,31 @@ export class WindowedValues<T, V> {
 
   /** The value of each element of `items`, in order. */
   update(items: readonly T[]): readonly V[] {
-    const w = listWindow(this.items, items);
-    if (!unchangedWindow(w)) {
-      const middle: V[] = [];
-      for (let i = w.from; i < w.afterTo; i++) middle.push(this.of(items[i]));
-      this.values = splicedWindow(this.values, w, middle);
-    }
+    this.values = windowedValues(this.items, this.values, items, this.of);
     this.items = items;
     return this.values;
   }
+}
+
+/**
+ * The values of `after`'s elements, from `values` (those of `before`'s, in order): `of` computes the values of the
+ * window {@link listWindow} gives, the rest are kept; `values` itself when the window is empty, else a new array
+ * ({@link splicedWindow}). `changed(w)`, if given, is told a window that was not empty, after its values were computed
+ * (`before`'s `[w.from, w.beforeTo)` left, `after`'s `[w.from, w.afterTo)` came).
+ */
+export function windowedValues<T, V>(
+  before: readonly T[],
+  values: readonly V[],
+  after: readonly T[],
+  of: (item: T) => V,
+  changed?: (w: ListWindow) => void,
+): readonly V[] {
+  const w = listWindow(before, after);
+  if (unchangedWindow(w)) return values;
+  const middle: V[] = [];
+  for (let i = w.from; i < w.afterTo; i++) middle.push(of(after[i]));
+  changed?.(w);
+  return splicedWindow(values, w, middle);
 }
 
 /**

@@ -9,7 +9,7 @@ import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
 import { withProxyBackendTls } from "./envoy-proxy-backend-tls";
-import { PassMemo, ReuseMemo, sameElements } from "./ir-reuse";
+import { PassMemo, ReuseMemo } from "./ir-reuse";
 import { listWindow, sameReferences, splicedWindow } from "../ir/list-window";
 
 /**
@@ -40,7 +40,7 @@ export function reusedHttpListener(node: string, listener: HttpListenerIr): Http
 const finalVirtualHostMemo = new ReuseMemo<VirtualHostIr, VirtualHostIr>((a, b) => {
   const { routes: ra, ...xa } = a;
   const { routes: rb, ...xb } = b;
-  return sameElements(ra, rb) && isDeepStrictEqual(xa, xb);
+  return sameReferences(ra, rb) && isDeepStrictEqual(xa, xb);
 });
 
 /**

@@ -83,10 +83,3 @@ export class PassMemo<V> {
 export function beginReuse(): void {
   for (const m of memos) m.begin();
 }
-
-/** Whether two lists hold the same elements (by identity) in the same order. */
-export function sameElements(x: readonly unknown[], y: readonly unknown[]): boolean {
-  if (x.length !== y.length) return false;
-  for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-  return true;
-}

@@ -19,7 +19,7 @@ import { envoyRoute, misdirected, routeConfigurationParts, routeConfigurationSet
 import { withVirtualCluster } from "./stats";
 import { withRouteParts } from "./route-parts";
 import { field, lengthDelimitedTag, withFieldsAfter } from "./wire";
-import { listWindow, splicedWindow, StateByName, unchangedWindow } from "../../ir/list-window";
+import { StateByName, windowedValues, type ListWindow } from "../../ir/list-window";
 
 /** RouteConfiguration.virtual_hosts (2) follows name (1); VirtualHost.routes (3) follows name (1) and domains (2). */
 const RC_VIRTUAL_HOSTS = 2;
@@ -117,28 +117,28 @@ class OwnFields {
     memo: VirtualHostMemo,
   ): readonly Uint8Array[] {
     memo.use(context);
-    if (context !== this.context || stats !== this.stats) {
-      this.fields = hosts.map(of);
-    } else {
-      const w = listWindow(this.hosts, hosts);
-      if (!unchangedWindow(w)) {
-        const middle: Uint8Array[] = [];
-        const names = new Set<string>();
-        for (let i = w.from; i < w.afterTo; i++) {
-          middle.push(of(hosts[i]));
-          names.add(hosts[i].name);
-        }
-        // The by-name entries of the virtual hosts that left (build-memo.ts).
-        for (let i = w.from; i < w.beforeTo; i++)
-          if (!names.has(this.hosts[i].name)) memo.forget(context, this.hosts[i].name);
-        this.fields = splicedWindow(this.fields, w, middle);
-      }
-    }
+    this.fields =
+      context !== this.context || stats !== this.stats
+        ? hosts.map(of)
+        : windowedValues(this.hosts, this.fields, hosts, of, (w) => forgetLeft(this.hosts, hosts, w, memo, context));
     this.hosts = hosts;
     this.context = context;
     this.stats = stats;
     return this.fields;
   }
+}
+
+/** Tells `memo` of the virtual hosts of `before`'s window that `after`'s window does not have (by name: build-memo.ts). */
+function forgetLeft(
+  before: readonly VirtualHostIr[],
+  after: readonly VirtualHostIr[],
+  w: ListWindow,
+  memo: VirtualHostMemo,
+  context: number,
+): void {
+  const names = new Set<string>();
+  for (let i = w.from; i < w.afterTo; i++) names.add(after[i].name);
+  for (let i = w.from; i < w.beforeTo; i++) if (!names.has(before[i].name)) memo.forget(context, before[i].name);
 }
 
 /**
