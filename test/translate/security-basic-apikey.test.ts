@@ -1,12 +1,12 @@
 /**
  * SecurityPolicy pieces below the goldens: htpasswd lines (Envoy 1.36 takes `{SHA}` only; every other format is
- * refused with Envoy Gateway's message, never passed on) and the hand-encoded ApiKeyAuthPerRoute `forwarding`
- * field (field 4, absent from the pinned protos) surviving an encode/decode round trip.
+ * refused with Envoy Gateway's message, never passed on) and the ApiKeyAuthPerRoute `forwarding` field surviving
+ * an encode/decode round trip.
  */
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { htpasswdProblem } from "../../operator/src/translate/policies/security-basic-apikey";
-import { ApiKeyAuthPerRouteFullType } from "../../operator/src/xds/translate/security-fields";
+import { ApiKeyAuthPerRouteType } from "../../operator/src/xds/translate/filters/api-key-auth";
 import { pack, unpack } from "../../proto/any";
 
 const sha = (user: string, password: string): string =>
@@ -35,22 +35,22 @@ describe("SecurityPolicy htpasswd lines", () => {
   }
 });
 
-describe("ApiKeyAuthPerRoute with forwarding (hand-encoded field 4)", () => {
+describe("ApiKeyAuthPerRoute with forwarding", () => {
   it("round-trips credentials, key sources and forwarding", () => {
-    const message = ApiKeyAuthPerRouteFullType.codec.fromPartial({
+    const message = ApiKeyAuthPerRouteType.codec.fromPartial({
       credentials: [{ key: "k", client: "c" }],
       keySources: [{ header: "x-api-key" }],
       forwarding: { header: "x-client-id", hideCredentials: true },
     } as never);
-    const back = unpack(ApiKeyAuthPerRouteFullType, pack(ApiKeyAuthPerRouteFullType, message));
+    const back = unpack(ApiKeyAuthPerRouteType, pack(ApiKeyAuthPerRouteType, message));
     assert.deepEqual(back.forwarding, { header: "x-client-id", hideCredentials: true });
     assert.equal(back.credentials[0].client, "c");
     assert.equal(back.keySources[0].header, "x-api-key");
   });
 
   it("leaves forwarding out when unset", () => {
-    const message = ApiKeyAuthPerRouteFullType.codec.fromPartial({ keySources: [{ query: "k" }] } as never);
-    const back = unpack(ApiKeyAuthPerRouteFullType, pack(ApiKeyAuthPerRouteFullType, message));
+    const message = ApiKeyAuthPerRouteType.codec.fromPartial({ keySources: [{ query: "k" }] } as never);
+    const back = unpack(ApiKeyAuthPerRouteType, pack(ApiKeyAuthPerRouteType, message));
     assert.equal(back.forwarding, undefined);
   });
 });

@@ -2,7 +2,6 @@
  * Fields of the EnvoyExtensionPolicy filters that Envoy 1.36 has and our pinned API protos (1.0.49) lack,
  * hand-encoded here as ext-authz-fields.ts does for ext_authz (field numbers read from the descriptors embedded in
  * the Envoy 1.36.4 binary):
- * - `envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor.status_on_error` = 24 (envoy.type.v3.HttpStatus);
  * - `envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter.terminal_filter` = 4 (bool);
  * - `envoy.extensions.dynamic_modules.v3.DynamicModuleConfig.load_globally` = 4 (bool).
  * Each codec is registered under its type URL in place of the generated one, so filter configs carry the fields
@@ -14,12 +13,8 @@ import type * as DynamicModulesProto from "../../../../proto/gen/envoy/extension
 import type { DynamicModuleConfig } from "../../../../proto/gen/envoy/extensions/dynamic_modules/v3/dynamic_modules";
 import type * as DynamicModuleFilterProto from "../../../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
 import type { DynamicModuleFilter } from "../../../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
-import type * as ExtProcProto from "../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/ext_proc";
-import type { ExternalProcessor } from "../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/ext_proc";
-import { HttpStatus } from "../../../../proto/gen/envoy/type/v3/http_status";
 import { protoModule } from "../../../../proto/lazy";
 
-const extProcProto = protoModule<typeof ExtProcProto>("envoy/extensions/filters/http/ext_proc/v3/ext_proc");
 const dynamicModuleFilterProto = protoModule<typeof DynamicModuleFilterProto>(
   "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules",
 );
@@ -31,7 +26,6 @@ const VARINT = 0;
 const LEN = 2;
 const tag = (field: number, wire: number): number => (field << 3) | wire;
 
-const STATUS_ON_ERROR = 24;
 const DYNAMIC_MODULE_CONFIG = 1;
 const TERMINAL_FILTER = 4;
 const LOAD_GLOBALLY = 4;
@@ -48,42 +42,6 @@ function topFields(bytes: Uint8Array): Map<number, Uint8Array | number> {
   }
   return out;
 }
-
-/** ExternalProcessor with `status_on_error` (field 24). */
-export type ExternalProcessorFull = ExternalProcessor & { readonly statusOnError?: HttpStatus };
-
-/** The ExternalProcessor codec with `status_on_error`. */
-export const ExternalProcessorFullType = registerLazyCodec(
-  "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-  () => {
-    const { ExternalProcessor } = extProcProto();
-    return {
-      $type: ExternalProcessor.$type,
-      encode(m: ExternalProcessorFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
-        const { statusOnError, ...rest } = m;
-        ExternalProcessor.encode(rest as ExternalProcessor, w);
-        if (statusOnError) HttpStatus.encode(statusOnError, w.uint32(tag(STATUS_ON_ERROR, LEN)).fork()).join();
-        return w;
-      },
-      // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `status_on_error`.
-      decode(input: BinaryReader | Uint8Array, length?: number): ExternalProcessorFull {
-        if (input instanceof BinaryReader) return ExternalProcessor.decode(input, length);
-        const base = ExternalProcessor.decode(input);
-        const status = topFields(input).get(tag(STATUS_ON_ERROR, LEN));
-        return status instanceof Uint8Array ? { ...base, statusOnError: HttpStatus.decode(status) } : base;
-      },
-      fromPartial(o: never): ExternalProcessorFull {
-        const p = o as { statusOnError?: object };
-        const base = ExternalProcessor.fromPartial(o);
-        return p.statusOnError ? { ...base, statusOnError: HttpStatus.fromPartial(p.statusOnError) } : base;
-      },
-      toJSON(m: ExternalProcessorFull): unknown {
-        const json = ExternalProcessor.toJSON(m) as Record<string, unknown>;
-        return m.statusOnError ? { ...json, statusOnError: HttpStatus.toJSON(m.statusOnError) } : json;
-      },
-    };
-  },
-);
 
 /** DynamicModuleConfig with `load_globally` (field 4). */
 export type DynamicModuleConfigFull = DynamicModuleConfig & { readonly loadGlobally?: boolean };

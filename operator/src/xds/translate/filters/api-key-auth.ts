@@ -4,13 +4,15 @@
  *
  * As Envoy Gateway: one unnamed filter, `disabled: true`, built from the first route's config; each route turns it
  * on with its ApiKeyAuthPerRoute (credentials, key sources in `extractFrom` order, and `forwarding` when a client
- * ID header is set or the key is to be removed: field 4, hand-encoded, see security-fields.ts).
+ * ID header is set or the key is to be removed).
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import type { ApiKeyAuth } from "../../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
+import type {
+  ApiKeyAuth,
+  ApiKeyAuthPerRoute,
+} from "../../../../../proto/gen/envoy/extensions/filters/http/api_key_auth/v3/api_key_auth";
 import { registerLazyType } from "../../../../../proto/any";
 import type { ApiKeyAuthIr } from "../../../ir/security-ir";
-import { ApiKeyAuthPerRouteFullType } from "../security-fields";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** `envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth`, registered for Any packing. */
@@ -18,8 +20,11 @@ export const ApiKeyAuthType = registerLazyType<ApiKeyAuth>(
   "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth",
   "ApiKeyAuth",
 );
-/** `envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute` (with `forwarding`), for Any packing. */
-export const ApiKeyAuthPerRouteType = ApiKeyAuthPerRouteFullType;
+/** `envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuthPerRoute`, registered for Any packing. */
+export const ApiKeyAuthPerRouteType = registerLazyType<ApiKeyAuthPerRoute>(
+  "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth",
+  "ApiKeyAuthPerRoute",
+);
 
 const NAME = "envoy.filters.http.api_key_auth";
 

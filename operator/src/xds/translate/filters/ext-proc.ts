@@ -7,7 +7,7 @@
  * cluster, its authority, a 10 s timeout, the retry of `backendSettings`), the processing mode (every phase SKIP /
  * NONE unless the policy sends it; a full-duplex body also sends that direction's trailers), attributes,
  * `failure_mode_allow`, `message_timeout`, `observability_mode`, metadata namespaces, `allow_mode_override` and
- * `status_on_error` (field 24, hand-encoded: extension-fields.ts). Each route of the policy turns it on with an
+ * `status_on_error`. Each route of the policy turns it on with an
  * empty FilterConfig.
  */
 import type * as ProcessingModeProto from "../../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/processing_mode";
@@ -16,10 +16,11 @@ import type {
   ProcessingMode_HeaderSendMode as HeaderMode,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/processing_mode";
 import { protoModule } from "../../../../../proto/lazy";
+import { registerLazyType } from "../../../../../proto/any";
+import type { ExternalProcessor } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_proc/v3/ext_proc";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { ExtProcIr, ExtProcPhaseIr } from "../../../ir/extension-ir";
 import { remoteRetryPolicy } from "../ext-authz-fields";
-import { ExternalProcessorFullType } from "../extension-fields";
 import { duration } from "../route-filters";
 import {
   enableOnRoute,
@@ -30,8 +31,11 @@ import {
   sampleGrpcService,
 } from "./registry";
 
-/** ExternalProcessor (with `status_on_error`), registered for Any packing. */
-export const ExtProcType = ExternalProcessorFullType;
+/** ExternalProcessor, registered for Any packing. */
+export const ExtProcType = registerLazyType<ExternalProcessor>(
+  "envoy/extensions/filters/http/ext_proc/v3/ext_proc",
+  "ExternalProcessor",
+);
 
 /** Name of the ext_proc filter. */
 export const EXT_PROC_FILTER = "envoy.filters.http.ext_proc";
