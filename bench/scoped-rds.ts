@@ -69,7 +69,10 @@ function changed(vh: VirtualHost, v: number): VirtualHost {
  * The node's resources in the scoped layout (the product's, xds/translate/scoped.ts), and a function building the
  * changed scope of virtual host `i` (variant `v`): the layout of the RouteConfiguration holding that one changed host.
  */
-function scoped(res: NodeResources): { resources: LaidOutResources; change(i: number, v: number): [string, Any, string] } {
+function scoped(res: NodeResources): {
+  resources: LaidOutResources;
+  change(i: number, v: number): [string, Any, string];
+} {
   const rcs = res.get(TypeUrl.Route);
   if (!rcs || rcs.size !== 1) throw new Error("expected one RouteConfiguration");
   const [rcName, rcAny] = [...rcs][0]!;
@@ -90,7 +93,10 @@ function scoped(res: NodeResources): { resources: LaidOutResources; change(i: nu
 }
 
 /** The inline layout's change of virtual host `i`: the whole RouteConfiguration with one header added. */
-function inline(res: NodeResources): { resources: LaidOutResources; change(i: number, v: number): [string, Any, string] } {
+function inline(res: NodeResources): {
+  resources: LaidOutResources;
+  change(i: number, v: number): [string, Any, string];
+} {
   const [rcName, rcAny] = [...(res.get(TypeUrl.Route) ?? [])][0]!;
   const rc = unpack(RouteType, rcAny);
   return {

@@ -184,11 +184,6 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
  * The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations); unchanged virtual
  * hosts and scopes keep what they became last pass (layout.ts), so that the cache does not hash them again.
  */
-function laidOut(
-  resources: NodeResources,
-  layout: RouteLayout,
-  cache: XdsCache,
-  node: string,
-): LaidOutResources {
+function laidOut(resources: NodeResources, layout: RouteLayout, cache: XdsCache, node: string): LaidOutResources {
   return layOut(resources, layout, cache.getNode(node)?.resources);
 }
