@@ -1,0 +1,76 @@
+/**
+ * Filter and extension configs whose fields our hand-written codecs once appended to the generated encoding (the
+ * pinned protos lacked them): proto/gen has them since 9fd1f190, so these types are packed with the generated
+ * codecs. Each config is decoded back with the generated decoder, and each of those fields is in the bytes once.
+ */
+import * as assert from "node:assert/strict";
+import { BinaryReader } from "@bufbuild/protobuf/wire";
+import { packPartial } from "../../proto/any";
+import { RetryPolicy } from "../../proto/gen/envoy/config/core/v3/base";
+import { ExtAuthz } from "../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import type { ExtAuthIr } from "../../operator/src/ir/security-ir";
+import type { RetryIr } from "../../operator/src/ir/xds-ir";
+import { remoteRetryPolicy } from "../../operator/src/xds/translate/ext-authz-fields";
+import { extAuthzConfig, ExtAuthzType } from "../../operator/src/xds/translate/filters/ext-authz";
+
+/** How many times each field number stands at the top level of `bytes`; `last`: the bytes of each length-delimited one's last occurrence. */
+function fieldCounts(bytes: Uint8Array): { counts: Map<number, number>; last: Map<number, Uint8Array> } {
+  const r = new BinaryReader(bytes);
+  const counts = new Map<number, number>();
+  const last = new Map<number, Uint8Array>();
+  while (r.pos < r.len) {
+    const t = r.uint32();
+    const field = t >>> 3;
+    counts.set(field, (counts.get(field) ?? 0) + 1);
+    if ((t & 7) === 2) last.set(field, r.bytes());
+    else r.skip(t & 7);
+  }
+  return { counts, last };
+}
+
+/** The bytes of the length-delimited field at `path` (each step the only occurrence of its field). */
+function nested(bytes: Uint8Array, ...path: number[]): Uint8Array {
+  let at = bytes;
+  for (const field of path) {
+    const { counts, last } = fieldCounts(at);
+    assert.equal(counts.get(field), 1, `field ${field} once`);
+    at = last.get(field) as Uint8Array;
+  }
+  return at;
+}
+
+/** Asserts each field of `fields` stands exactly once at the top level of `bytes`. */
+function once(bytes: Uint8Array, ...fields: number[]): void {
+  const { counts } = fieldCounts(bytes);
+  for (const f of fields) assert.equal(counts.get(f), 1, `field ${f}: ${counts.get(f) ?? 0} times`);
+}
+
+describe("configs packed with the generated codecs (fields once hand-encoded)", () => {
+  it("ExtAuthz: http_service.retry_policy (field 3 → 9) once, decoded as the retry IR's policy", () => {
+    const retry: RetryIr = { codes: [], attempts: 3, backoffMs: 250, policy: { retryOn: ["5xx"], maxBackoffMs: 2000 } };
+    const ir: ExtAuthIr = {
+      name: "p",
+      service: { http: { uri: "http://authz:9000", cluster: "authz", pathPrefix: "/check", headersToBackend: [] } },
+      timeoutMs: 10_000,
+      failOpen: false,
+      recomputeRoute: false,
+      includeRouteMetadata: false,
+      allowedHeaders: [],
+      contextExtensions: {},
+      retry,
+    };
+    const any = packPartial(ExtAuthzType, extAuthzConfig(ir));
+    const service = nested(any.value, 3);
+    once(service, 9);
+    const back = ExtAuthz.decode(any.value);
+    assert.deepEqual(back.httpService?.retryPolicy, RetryPolicy.fromPartial(remoteRetryPolicy(retry)));
+    assert.equal(back.httpService?.pathPrefix, "/check");
+    assert.equal(back.httpService?.serverUri?.cluster, "authz");
+  });
+
+  it("ExtAuthz: no retry_policy without a retry", () => {
+    const any = packPartial(ExtAuthzType, { httpService: { pathPrefix: "/p" }, transportApiVersion: 2 });
+    assert.equal(fieldCounts(nested(any.value, 3)).counts.get(9), undefined);
+    assert.equal(ExtAuthz.decode(any.value).httpService?.retryPolicy, undefined);
+  });
+});
