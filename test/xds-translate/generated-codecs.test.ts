@@ -12,6 +12,8 @@ import type { ExtAuthIr } from "../../operator/src/ir/security-ir";
 import type { RetryIr } from "../../operator/src/ir/xds-ir";
 import { remoteRetryPolicy } from "../../operator/src/xds/translate/ext-authz-fields";
 import { extAuthzConfig, ExtAuthzType } from "../../operator/src/xds/translate/filters/ext-authz";
+import { oauth2, Oauth2Type } from "../../operator/src/xds/translate/filters/oauth2";
+import { OAuth2 } from "../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
 
 /** How many times each field number stands at the top level of `bytes`; `last`: the bytes of each length-delimited one's last occurrence. */
 function fieldCounts(bytes: Uint8Array): { counts: Map<number, number>; last: Map<number, Uint8Array> } {
@@ -72,5 +74,23 @@ describe("configs packed with the generated codecs (fields once hand-encoded)", 
     const any = packPartial(ExtAuthzType, { httpService: { pathPrefix: "/p" }, transportApiVersion: 2 });
     assert.equal(fieldCounts(nested(any.value, 3)).counts.get(9), undefined);
     assert.equal(ExtAuthz.decode(any.value).httpService?.retryPolicy, undefined);
+  });
+
+  it("OAuth2: end_session_endpoint, csrf_token_expires_in, disable_token_encryption (fields 23, 24, 26) once", () => {
+    const sample = oauth2.sampleConfig?.();
+    assert.ok(sample);
+    assert.equal(sample.typeUrl, Oauth2Type.typeUrl);
+    once(nested(sample.value, 1), 23, 24, 26);
+    const config = OAuth2.decode(sample.value).config;
+    assert.equal(config?.endSessionEndpoint, "https://idp.example/logout");
+    assert.deepEqual(config?.csrfTokenExpiresIn, { seconds: 600, nanos: 0 });
+    assert.equal(config?.disableTokenEncryption, true);
+    assert.equal(config?.authorizationEndpoint, "https://idp.example/authorize");
+  });
+
+  it("OAuth2: none of them when unset", () => {
+    const any = packPartial(Oauth2Type, { config: { authorizationEndpoint: "https://idp/a" } });
+    const { counts } = fieldCounts(nested(any.value, 1));
+    for (const f of [23, 24, 26]) assert.equal(counts.get(f), undefined);
   });
 });
