@@ -14,6 +14,9 @@ import { remoteRetryPolicy } from "../../operator/src/xds/translate/ext-authz-fi
 import { extAuthzConfig, ExtAuthzType } from "../../operator/src/xds/translate/filters/ext-authz";
 import { oauth2, Oauth2Type } from "../../operator/src/xds/translate/filters/oauth2";
 import { OAuth2 } from "../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import { DynamicModuleFilter } from "../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
+import { StringValue } from "../../proto/gen/google/protobuf/wrappers";
+import { dynamicModuleConfig, DynamicModuleFilterType } from "../../operator/src/xds/translate/filters/dynamic-modules";
 
 /** How many times each field number stands at the top level of `bytes`; `last`: the bytes of each length-delimited one's last occurrence. */
 function fieldCounts(bytes: Uint8Array): { counts: Map<number, number>; last: Map<number, Uint8Array> } {
@@ -92,5 +95,50 @@ describe("configs packed with the generated codecs (fields once hand-encoded)", 
     const any = packPartial(Oauth2Type, { config: { authorizationEndpoint: "https://idp/a" } });
     const { counts } = fieldCounts(nested(any.value, 1));
     for (const f of [23, 24, 26]) assert.equal(counts.get(f), undefined);
+  });
+
+  it("DynamicModuleFilter: fields in order, terminal_filter (4) once, load_globally (config's 4) once", () => {
+    const any = packPartial(
+      DynamicModuleFilterType,
+      dynamicModuleConfig({
+        name: "p/dynamic-module/0",
+        module: "mod",
+        doNotClose: true,
+        loadGlobally: true,
+        filterName: "f",
+        config: '{"a":1}',
+        terminalFilter: true,
+      }),
+    );
+    const r = new BinaryReader(any.value);
+    const order: number[] = [];
+    while (r.pos < r.len) {
+      const t = r.uint32();
+      order.push(t >>> 3);
+      r.skip(t & 7);
+    }
+    assert.deepEqual(order, [1, 2, 3, 4]);
+    once(nested(any.value, 1), 1, 3, 4);
+    const back = DynamicModuleFilter.decode(any.value);
+    assert.deepEqual(back.dynamicModuleConfig, { name: "mod", doNotClose: true, loadGlobally: true });
+    assert.equal(back.filterName, "f");
+    assert.equal(back.terminalFilter, true);
+    assert.equal(StringValue.decode(back.filterConfig?.value ?? new Uint8Array()).value, '{"a":1}');
+  });
+
+  it("DynamicModuleFilter: no terminal_filter or load_globally when false", () => {
+    const any = packPartial(
+      DynamicModuleFilterType,
+      dynamicModuleConfig({
+        name: "p/dynamic-module/0",
+        module: "mod",
+        doNotClose: false,
+        loadGlobally: false,
+        filterName: "f",
+        terminalFilter: false,
+      }),
+    );
+    assert.equal(fieldCounts(any.value).counts.get(4), undefined);
+    assert.equal(fieldCounts(nested(any.value, 1)).counts.get(4), undefined);
   });
 });
