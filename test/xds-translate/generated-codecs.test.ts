@@ -16,6 +16,8 @@ import { oauth2, Oauth2Type } from "../../operator/src/xds/translate/filters/oau
 import { OAuth2 } from "../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
 import { DynamicModuleFilter } from "../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
 import { StringValue } from "../../proto/gen/google/protobuf/wrappers";
+import { ClientSideWeightedRoundRobin } from "../../proto/gen/envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin";
+import { loadBalancingPolicy } from "../../operator/src/xds/translate/cluster-policy-lb";
 import { dynamicModuleConfig, DynamicModuleFilterType } from "../../operator/src/xds/translate/filters/dynamic-modules";
 
 /** How many times each field number stands at the top level of `bytes`; `last`: the bytes of each length-delimited one's last occurrence. */
@@ -140,5 +142,23 @@ describe("configs packed with the generated codecs (fields once hand-encoded)", 
     );
     assert.equal(fieldCounts(any.value).counts.get(4), undefined);
     assert.equal(fieldCounts(nested(any.value, 1)).counts.get(4), undefined);
+  });
+
+  it("ClientSideWeightedRoundRobin: slow_start_config (field 8) once, with the window of the IR", () => {
+    const policy = loadBalancingPolicy({
+      type: "BackendUtilization",
+      slowStartWindowMs: 30_000,
+      backendUtilization: { blackoutPeriodMs: 5000 },
+    });
+    const any = policy.policies[0]?.typedExtensionConfig?.typedConfig;
+    assert.ok(any);
+    assert.equal(
+      any.typeUrl,
+      "type.googleapis.com/envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin",
+    );
+    once(any.value, 3, 8);
+    const back = ClientSideWeightedRoundRobin.decode(any.value);
+    assert.deepEqual(back.slowStartConfig?.slowStartWindow, { seconds: 30, nanos: 0 });
+    assert.deepEqual(back.blackoutPeriod, { seconds: 5, nanos: 0 });
   });
 });
