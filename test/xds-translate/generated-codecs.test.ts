@@ -18,6 +18,10 @@ import { DynamicModuleFilter } from "../../proto/gen/envoy/extensions/filters/ht
 import { StringValue } from "../../proto/gen/google/protobuf/wrappers";
 import { ClientSideWeightedRoundRobin } from "../../proto/gen/envoy/extensions/load_balancing_policies/client_side_weighted_round_robin/v3/client_side_weighted_round_robin";
 import { loadBalancingPolicy } from "../../operator/src/xds/translate/cluster-policy-lb";
+import { HeaderMutation } from "../../proto/gen/envoy/extensions/filters/http/header_mutation/v3/header_mutation";
+import { HeaderMutation as EarlyHeaderMutation } from "../../proto/gen/envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation";
+import { HeaderMutationType } from "../../operator/src/xds/translate/filters/header-mutation";
+import { EarlyHeaderMutationType } from "../../operator/src/xds/extension-types";
 import { dynamicModuleConfig, DynamicModuleFilterType } from "../../operator/src/xds/translate/filters/dynamic-modules";
 
 /** How many times each field number stands at the top level of `bytes`; `last`: the bytes of each length-delimited one's last occurrence. */
@@ -160,5 +164,37 @@ describe("configs packed with the generated codecs (fields once hand-encoded)", 
     const back = ClientSideWeightedRoundRobin.decode(any.value);
     assert.deepEqual(back.slowStartConfig?.slowStartWindow, { seconds: 30, nanos: 0 });
     assert.deepEqual(back.blackoutPeriod, { seconds: 5, nanos: 0 });
+  });
+
+  const mutations = [
+    { remove: "x-a" },
+    { append: { header: { key: "x-b", value: "v" }, appendAction: 2 } },
+    { removeOnMatch: { keyMatcher: { prefix: "x-c", ignoreCase: true } } },
+  ];
+
+  it("header_mutation filter: remove, append and remove_on_match (field 3) each once", () => {
+    const any = packPartial(HeaderMutationType, { mutations: { responseMutations: mutations } });
+    const list = nested(any.value, 1);
+    assert.equal(fieldCounts(list).counts.get(2), 3);
+    const back = HeaderMutation.decode(any.value).mutations?.responseMutations ?? [];
+    assert.equal(back.length, 3);
+    assert.equal(back[0].remove, "x-a");
+    assert.equal(back[1].append?.header?.key, "x-b");
+    assert.equal(back[2].removeOnMatch?.keyMatcher?.prefix, "x-c");
+    assert.equal(back[2].removeOnMatch?.keyMatcher?.ignoreCase, true);
+  });
+
+  it("early header mutation: remove_on_match once per mutation", () => {
+    const any = packPartial(EarlyHeaderMutationType, { mutations });
+    assert.equal(fieldCounts(any.value).counts.get(1), 3);
+    const back = EarlyHeaderMutation.decode(any.value).mutations;
+    assert.deepEqual(
+      back.map((m) => [m.remove, m.append?.header?.value, m.removeOnMatch?.keyMatcher?.prefix]),
+      [
+        ["x-a", undefined, undefined],
+        [undefined, "v", undefined],
+        [undefined, undefined, "x-c"],
+      ],
+    );
   });
 });
