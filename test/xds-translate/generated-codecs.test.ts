@@ -56,6 +56,22 @@ function once(bytes: Uint8Array, ...fields: number[]): void {
   for (const f of fields) assert.equal(counts.get(f), 1, `field ${f}: ${counts.get(f) ?? 0} times`);
 }
 
+/** A DynamicModuleFilter of module `mod`, filter `f`: `on` sets do_not_close, load_globally and terminal_filter. */
+function dynamicModuleAny(on: boolean, config?: string): ReturnType<typeof packPartial> {
+  return packPartial(
+    DynamicModuleFilterType,
+    dynamicModuleConfig({
+      name: "p/dynamic-module/0",
+      module: "mod",
+      doNotClose: on,
+      loadGlobally: on,
+      filterName: "f",
+      ...(config !== undefined ? { config } : {}),
+      terminalFilter: on,
+    }),
+  );
+}
+
 describe("configs packed with the generated codecs (fields once hand-encoded)", () => {
   it("ExtAuthz: http_service.retry_policy (field 3 → 9) once, decoded as the retry IR's policy", () => {
     const retry: RetryIr = { codes: [], attempts: 3, backoffMs: 250, policy: { retryOn: ["5xx"], maxBackoffMs: 2000 } };
@@ -104,18 +120,7 @@ describe("configs packed with the generated codecs (fields once hand-encoded)", 
   });
 
   it("DynamicModuleFilter: fields in order, terminal_filter (4) once, load_globally (config's 4) once", () => {
-    const any = packPartial(
-      DynamicModuleFilterType,
-      dynamicModuleConfig({
-        name: "p/dynamic-module/0",
-        module: "mod",
-        doNotClose: true,
-        loadGlobally: true,
-        filterName: "f",
-        config: '{"a":1}',
-        terminalFilter: true,
-      }),
-    );
+    const any = dynamicModuleAny(true, '{"a":1}');
     const r = new BinaryReader(any.value);
     const order: number[] = [];
     while (r.pos < r.len) {
@@ -133,17 +138,7 @@ describe("configs packed with the generated codecs (fields once hand-encoded)", 
   });
 
   it("DynamicModuleFilter: no terminal_filter or load_globally when false", () => {
-    const any = packPartial(
-      DynamicModuleFilterType,
-      dynamicModuleConfig({
-        name: "p/dynamic-module/0",
-        module: "mod",
-        doNotClose: false,
-        loadGlobally: false,
-        filterName: "f",
-        terminalFilter: false,
-      }),
-    );
+    const any = dynamicModuleAny(false);
     assert.equal(fieldCounts(any.value).counts.get(4), undefined);
     assert.equal(fieldCounts(nested(any.value, 1)).counts.get(4), undefined);
   });
