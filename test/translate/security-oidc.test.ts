@@ -6,7 +6,8 @@
  * - the client secret reaches the node as an SDS generic secret, and a changed Secret changes only that secret's
  *   value (not the filter config: Envoy reads it over SDS);
  * - redirect URL and issuer rules, the cookie suffix (FNV-32a, Go's `%x`);
- * - the hand-encoded OAuth2Config fields survive an encode/decode round trip.
+ * - the OAuth2Config fields once hand-encoded (end session endpoint, CSRF token lifetime, token encryption) survive
+ *   an encode/decode round trip.
  */
 import * as assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
@@ -19,7 +20,7 @@ import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { fnv32a, issuerProblem, redirectPath } from "../../operator/src/translate/policies/security-oidc";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
-import { OAuth2FullType } from "../../operator/src/xds/translate/oauth2-fields";
+import { Oauth2Type } from "../../operator/src/xds/translate/filters/oauth2";
 import { buildNodeResources } from "../../operator/src/xds/translate/resources";
 import { TypeUrl } from "../../operator/src/xds/types";
 import { packPartial } from "../../operator/src/xds/translate/filters/registry";
@@ -139,8 +140,8 @@ describe("SecurityPolicy oidc: HMAC secret, SDS secrets, rules", () => {
     assert.equal(fnv32a("a"), "e40c292c");
   });
 
-  it("round-trips the hand-encoded OAuth2Config fields", () => {
-    const any = packPartial(OAuth2FullType, {
+  it("round-trips the OAuth2Config fields once hand-encoded (end session, CSRF token lifetime, no encryption)", () => {
+    const any = packPartial(Oauth2Type, {
       config: {
         authorizationEndpoint: "https://idp/a",
         endSessionEndpoint: "https://idp/logout",
@@ -148,7 +149,7 @@ describe("SecurityPolicy oidc: HMAC secret, SDS secrets, rules", () => {
         disableTokenEncryption: true,
       },
     });
-    const back = unpack(OAuth2FullType, any).config;
+    const back = unpack(Oauth2Type, any).config;
     assert.equal(back?.authorizationEndpoint, "https://idp/a");
     assert.equal(back?.endSessionEndpoint, "https://idp/logout");
     assert.deepEqual(back?.csrfTokenExpiresIn, { seconds: 300, nanos: 0 });

@@ -13,7 +13,7 @@ import type { QuicDownstreamTransport } from "../../../proto/gen/envoy/extension
 import type { PreserveCaseFormatterConfig } from "../../../proto/gen/envoy/extensions/http/header_formatters/preserve_case/v3/preserve_case";
 import type { CustomHeaderConfig } from "../../../proto/gen/envoy/extensions/http/original_ip_detection/custom_header/v3/custom_header";
 import type { XffConfig } from "../../../proto/gen/envoy/extensions/http/original_ip_detection/xff/v3/xff";
-import { EarlyHeaderMutationFullType } from "./translate/header-mutation-full";
+import type { HeaderMutation as EarlyHeaderMutation } from "../../../proto/gen/envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation";
 import type { UuidRequestIdConfig } from "../../../proto/gen/envoy/extensions/request_id/uuid/v3/uuid";
 import type { RoundRobin } from "../../../proto/gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin";
 import type { LeastRequest } from "../../../proto/gen/envoy/extensions/load_balancing_policies/least_request/v3/least_request";
@@ -78,8 +78,10 @@ export const XffIpDetectionType = registerLazyType<XffConfig>(
   "envoy/extensions/http/original_ip_detection/xff/v3/xff",
   "XffConfig",
 );
-/** The early HeaderMutation with Envoy 1.36's fields (see translate/header-mutation-full.ts). */
-export const EarlyHeaderMutationType = EarlyHeaderMutationFullType;
+export const EarlyHeaderMutationType = registerLazyType<EarlyHeaderMutation>(
+  "envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation",
+  "HeaderMutation",
+);
 export const UuidRequestIdType = registerLazyType<UuidRequestIdConfig>(
   "envoy/extensions/request_id/uuid/v3/uuid",
   "UuidRequestIdConfig",

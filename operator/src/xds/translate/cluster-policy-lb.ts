@@ -9,8 +9,14 @@ import type { LoadBalancingPolicy } from "../../../../proto/gen/envoy/config/clu
 import type { RouteAction_HashPolicy } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import { pack, type RegisteredType } from "../../../../proto/any";
 import type { HashKeyIr, LoadBalancerIr } from "../../ir/backend-traffic-cluster-ir";
-import { LeastRequestLbType, MaglevLbType, RandomLbType, RoundRobinLbType } from "../extension-types";
-import { ClientSideWeightedRoundRobinFullLbType, OverrideHostLbType } from "./cluster-policy-lb-codecs";
+import {
+  ClientSideWeightedRoundRobinLbType,
+  LeastRequestLbType,
+  MaglevLbType,
+  RandomLbType,
+  RoundRobinLbType,
+} from "../extension-types";
+import { OverrideHostLbType } from "./cluster-policy-lb-codecs";
 import { duration } from "./route-filters";
 
 /** Envoy's extension name and config type of each algorithm. */
@@ -24,7 +30,7 @@ const POLICIES: Readonly<Record<LoadBalancerIr["type"], { name: string; type: Re
   ConsistentHash: { name: "envoy.load_balancing_policies.maglev", type: MaglevLbType as RegisteredType<unknown> },
   BackendUtilization: {
     name: "envoy.load_balancing_policies.client_side_weighted_round_robin",
-    type: ClientSideWeightedRoundRobinFullLbType as RegisteredType<unknown>,
+    type: ClientSideWeightedRoundRobinLbType as RegisteredType<unknown>,
   },
 };
 

@@ -7,18 +7,20 @@
  * load_globally}, filter_name, terminal_filter, filter_config: StringValue(<config JSON>)}; each route of the policy
  * turns it on with an empty FilterConfig. Envoy 1.36 has no `module` data source: the config names the module
  * (`dynamic_module_config.name`), which Envoy loads as `lib<name>.so` from ENVOY_DYNAMIC_MODULES_SEARCH_PATH (the
- * host runner's per-proxy directory of links). `terminal_filter` and `load_globally` are hand-encoded
- * (extension-fields.ts).
+ * host runner's per-proxy directory of links).
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import type { DynamicModuleFilter } from "../../../../../proto/gen/envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules";
 import type { StringValue } from "../../../../../proto/gen/google/protobuf/wrappers";
 import { pack, registerLazyType } from "../../../../../proto/any";
 import type { DynamicModuleIr } from "../../../ir/extension-ir";
-import { DynamicModuleFilterFullType } from "../extension-fields";
 import { enableOnRoute, FilterConfigType, type HttpFilterDef, namedInstances, packPartial } from "./registry";
 
-/** DynamicModuleFilter (with the hand-encoded fields), registered for Any packing. */
-export const DynamicModuleFilterType = DynamicModuleFilterFullType;
+/** DynamicModuleFilter, registered for Any packing. */
+export const DynamicModuleFilterType = registerLazyType<DynamicModuleFilter>(
+  "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules",
+  "DynamicModuleFilter",
+);
 
 /** StringValue, registered for Any packing (the filter config). */
 export const StringValueType = registerLazyType<StringValue>("google/protobuf/wrappers", "StringValue");

@@ -6,19 +6,25 @@
  * `disabled: true`, holding the service (HTTP: `server_uri` on the policy's cluster, `path_prefix`, the answer's
  * headers copied upstream; gRPC: `envoy_grpc` cluster and authority), the timeout, `failure_mode_allow`,
  * `with_request_body`, `status_on_error`, `clear_route_cache`, the headers sent and
- * the check's retry (`backendSettings.retry`; the HTTP service's is hand-encoded, see ext-authz-fields.ts).
+ * the check's retry (`backendSettings.retry`, on the gRPC or the HTTP service).
  * Each route turns it on with ExtAuthzPerRoute carrying the policy's context extensions.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import type { ExtAuthzPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import type {
+  ExtAuthz,
+  ExtAuthzPerRoute,
+} from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
 import { registerLazyType } from "../../../../../proto/any";
-import { ExtAuthzFullType, remoteRetryPolicy } from "../ext-authz-fields";
+import { remoteRetryPolicy } from "../ext-authz-fields";
 import type { ExtAuthIr } from "../../../ir/security-ir";
 import { duration } from "../route-filters";
 import { namedInstances, type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
-/** ExtAuthz (with the HTTP service's hand-encoded `retry_policy`), registered for Any packing. */
-export const ExtAuthzType = ExtAuthzFullType;
+/** ExtAuthz, registered for Any packing. */
+export const ExtAuthzType = registerLazyType<ExtAuthz>(
+  "envoy/extensions/filters/http/ext_authz/v3/ext_authz",
+  "ExtAuthz",
+);
 /** ExtAuthzPerRoute, registered for Any packing. */
 export const ExtAuthzPerRouteType = registerLazyType<ExtAuthzPerRoute>(
   "envoy/extensions/filters/http/ext_authz/v3/ext_authz",

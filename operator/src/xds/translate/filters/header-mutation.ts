@@ -7,12 +7,16 @@
  * ext_authz, which may read the headers.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import type { HeaderMutation } from "../../../../../proto/gen/envoy/extensions/filters/http/header_mutation/v3/header_mutation";
+import { registerLazyType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 import { headerMutations } from "../client-traffic-http";
-import { HeaderMutationFilterFullType } from "../header-mutation-full";
 
-/** `envoy.extensions.filters.http.header_mutation.v3.HeaderMutation` (Envoy 1.36's mutation fields), for Any packing. */
-export const HeaderMutationType = HeaderMutationFilterFullType;
+/** `envoy.extensions.filters.http.header_mutation.v3.HeaderMutation`, registered for Any packing. */
+export const HeaderMutationType = registerLazyType<HeaderMutation>(
+  "envoy/extensions/filters/http/header_mutation/v3/header_mutation",
+  "HeaderMutation",
+);
 
 /** The header_mutation filter's registry entry. */
 export const headerMutation: HttpFilterDef = {

@@ -11,10 +11,11 @@
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type * as OAuthProto from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import type { OAuth2 } from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import { registerLazyType } from "../../../../../proto/any";
 import { protoModule } from "../../../../../proto/lazy";
 import type { OidcIr, SecurityHeaderMatchIr } from "../../../ir/security-ir";
 import type { RetryIr } from "../../../ir/xds-ir";
-import { OAuth2FullType } from "../oauth2-fields";
 import { ID_TOKEN_FILTER_SUFFIX, idTokenFilter, idTokenPrefix } from "./oauth2-id-token";
 import { stringMatcherOf } from "../security-fields";
 import {
@@ -27,8 +28,8 @@ import {
   sampleSdsSecret,
 } from "./registry";
 
-/** OAuth2 (with the config fields the pinned protos lack), registered for Any packing. */
-export const Oauth2Type = OAuth2FullType;
+/** OAuth2, registered for Any packing. */
+export const Oauth2Type = registerLazyType<OAuth2>("envoy/extensions/filters/http/oauth2/v3/oauth", "OAuth2");
 
 const NAME = "envoy.filters.http.oauth2";
 
@@ -93,7 +94,7 @@ function cookieConfigs(o: OidcIr): object {
   };
 }
 
-/** The OAuth2Config of one policy (as a fromPartial object, extra fields included). */
+/** The OAuth2Config of one policy (as a fromPartial object). */
 export function oauth2Config(o: OidcIr): object {
   return {
     statPrefix: o.name,
