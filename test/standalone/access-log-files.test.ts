@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
+import { wholeLines } from "../support/log-lines";
 import { backendYaml, routeYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 async function linesOf(file: string): Promise<string[]> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  return text.split("\n").filter((l) => l !== "");
+  return wholeLines(await readFile(file, "utf8").catch(() => ""));
 }
 
 describe("access log File sinks and EnvoyProxy command line settings (real Envoy)", function () {

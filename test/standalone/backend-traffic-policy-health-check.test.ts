@@ -18,13 +18,14 @@
  *   outcome), every passed probe too.
  */
 import * as assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import { createServer as createH2cServer, type Http2Server } from "node:http2";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
+import { wholeLinesOf } from "../support/log-lines";
 import { backendPoolYaml, gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -284,10 +285,7 @@ ${grpc.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join("\n"
 
     /** The events Envoy wrote to `file` (one JSON object a line), for `endpoint`'s port. */
     const events = (file: string, endpoint: Endpoint): Record<string, unknown>[] => {
-      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-      return text
-        .split("\n")
-        .filter((l) => l.trim() !== "")
+      return wholeLinesOf(file)
         .map((l) => JSON.parse(l) as Record<string, unknown>)
         .filter((e) => JSON.stringify(e.host).includes(`"port_value":${endpoint.port}`));
     };

@@ -9,12 +9,13 @@
  *   writes every passed probe to the EnvoyProxy's file.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
+import { wholeLinesOf } from "../support/log-lines";
 import { backendYaml, routeYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -107,11 +108,7 @@ describe("standalone: EnvoyProxy telemetry.requestID and telemetry.healthCheckLo
     let lines: Record<string, unknown>[] = [];
     await eventually(
       async () => {
-        const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-        lines = text
-          .split("\n")
-          .filter((l) => l.trim() !== "")
-          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        lines = wholeLinesOf(file).map((l) => JSON.parse(l) as Record<string, unknown>);
         return lines.filter((e) => "successful_health_check_event" in e).length >= 3;
       },
       FLUSH_WAIT_MS,
