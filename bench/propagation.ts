@@ -50,6 +50,7 @@ import { arg } from "./lib/cli";
 import { startEchoWorker } from "./lib/echo-worker";
 import { Poller } from "./lib/poller";
 import { coldPageMicros } from "./lib/cold-memory";
+import { applyV8Flags } from "../operator/src/cmd/v8-flags";
 
 const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
 const ROUTES_PER_FILE = 2000;
@@ -57,6 +58,8 @@ const ROUTES_PER_FILE = 2000;
  * The pause between repetitions (`--gap-ms`, default 300): long enough for a second watch event and its no-op pass.
  * Shorter pauses keep this process's memory warm on hosts that take idle pages back (lib/cold-memory.ts).
  */
+/** Added routes before the measured repetitions (`--warmup`, default 1). */
+const WARMUP = Number(arg("warmup") ?? 1);
 const GAP_MS = Number(arg("gap-ms") ?? process.env.BENCH_GAP_MS ?? 300);
 
 function freePort(): Promise<number> {
@@ -411,16 +414,16 @@ async function measure(
 
   const profile = await startProfile();
   const samples: Rep[] = [];
-  for (let rep = -1; rep < reps; rep++) {
-    // rep -1 is a warm-up.
-    const r = await addOne(gw, dir, fx, nRoutes + rep + 1);
+  for (let rep = -WARMUP; rep < reps; rep++) {
+    // Negative reps are warm-ups.
+    const r = await addOne(gw, dir, fx, nRoutes + WARMUP + rep);
     if (rep >= 0) samples.push(r);
     process.stderr.write(`  rep ${rep < 0 ? "warm-up" : rep}: ack ${r.ack.toFixed(1)} ms, 200 ${r.ok.toFixed(1)} ms\n`);
     await sleep(GAP_MS); // let a possible second watch event (and its no-op pass) settle
   }
   const changes: ChangeRep[] = [];
   for (let rep = -1; rep < reps; rep++) {
-    const c = await changeOne(gw, dir, fx, nRoutes + 1 + Math.max(rep, 0), rep + 2);
+    const c = await changeOne(gw, dir, fx, nRoutes + WARMUP + Math.max(rep, 0), rep + 2);
     if (rep >= 0) changes.push(c);
     process.stderr.write(
       `  change ${rep < 0 ? "warm-up" : rep}: ack ${c.ack.toFixed(1)} ms, seen ${c.ok.toFixed(1)} ms, ${c.bytes} B, ` +
@@ -431,7 +434,7 @@ async function measure(
 
   const envoyCpuMs: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
-    envoyCpuMs.push(await quietChange(gw, dir, fx, nRoutes + 1 + rep, 100 + rep));
+    envoyCpuMs.push(await quietChange(gw, dir, fx, nRoutes + WARMUP + rep, 100 + rep));
     await sleep(GAP_MS);
   }
   process.stderr.write(`  Envoy CPU per quiet change (ms): ${JSON.stringify(envoyCpuMs)}\n`);
@@ -538,13 +541,16 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     changeRows,
   );
   finish(out, [
-    `${reps} repetitions (after 1 warm-up, ${GAP_MS} ms apart), ${nRoutes} routes loaded:\n` + latency,
+    `${reps} repetitions (after ${WARMUP} warm-up, ${GAP_MS} ms apart), ${nRoutes} routes loaded:\n` + latency,
     changed,
     other,
   ]);
 }
 
 async function main(): Promise<void> {
+  // The V8 flags `egts standalone` sets before loading its pipeline (EGTS_V8_FLAGS, ADR 0041): this process is the
+  // control plane, and its pipeline's functions compile on their first call, after this.
+  const v8Flags = applyV8Flags();
   const nRoutes = Number(arg("routes") ?? process.env.BENCH_ROUTES ?? 1000);
   const reps = Number(arg("reps") ?? process.env.BENCH_REPS ?? 10);
   const asked = arg("layout") ?? process.env.BENCH_LAYOUT ?? "scoped";
@@ -603,6 +609,8 @@ async function main(): Promise<void> {
     reps,
     layout,
     gapMs: GAP_MS,
+    warmup: WARMUP,
+    v8Flags,
     exposeGc: gcOk,
     envoyBin,
     note: "control plane = this process; the echo backend and the HTTP poller run in worker threads",

@@ -49,7 +49,10 @@ const standalone: Command = {
     { name: "envoy-log-level", type: "string", default: "warn", usage: "Envoy's log level." },
     { name: "xds-cert-dir", type: "string", usage: "Folder with the xDS CA and server certificate (mTLS xDS)." },
   ],
-  load: async () => (await import("./standalone-cmd")).standalone,
+  load: async () => {
+    (await import("./v8-flags")).applyV8Flags();
+    return (await import("./standalone-cmd")).standalone;
+  },
 };
 
 const controller: Command = {
@@ -103,7 +106,10 @@ const controller: Command = {
     },
     { name: "wasm-cache-dir", type: "string", usage: "Folder of the Wasm module cache (default /var/lib/eg/wasm)." },
   ],
-  load: async () => (await import("./controller-cmd")).controller,
+  load: async () => {
+    (await import("./v8-flags")).applyV8Flags();
+    return (await import("./controller-cmd")).controller;
+  },
 };
 
 const certgen: Command = {

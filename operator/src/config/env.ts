@@ -69,6 +69,12 @@ export interface EgtsEnv {
    * switch, no EnvoyProxy or EnvoyGateway field selects it.
    */
   readonly routeLayout: "inline" | "vhds" | "scoped" | undefined;
+  /**
+   * EGTS_V8_FLAGS: the V8 flags `egts standalone` and `egts controller` set before they load their pipeline
+   * (cmd/v8-flags.ts, ADR 0041); default `--always-sparkplug`, an empty value keeps V8's defaults. Node does not take
+   * these flags in NODE_OPTIONS.
+   */
+  readonly v8Flags: string;
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -133,8 +139,12 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
         : undefined,
     kubeconfigFiles: (vars.KUBECONFIG ?? "").split(delimiter).filter(Boolean),
     routeLayout: parseRouteLayout(vars.EGTS_ROUTE_LAYOUT),
+    v8Flags: vars.EGTS_V8_FLAGS === undefined ? DEFAULT_V8_FLAGS : vars.EGTS_V8_FLAGS.trim(),
   };
 }
+
+/** The V8 flags of the long-running commands without EGTS_V8_FLAGS (ADR 0041). */
+export const DEFAULT_V8_FLAGS = "--always-sparkplug";
 
 let current: EgtsEnv | undefined;
 
