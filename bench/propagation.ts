@@ -28,7 +28,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { filter, firstValueFrom, map, tap, timeout, type Observable, type Subscription } from "rxjs";
 import { findEnvoy } from "../operator/src/infra/host/envoy-binary";
 import { createLogger } from "../operator/src/log";
-import { StandaloneGateway } from "../operator/src/pipeline/standalone";
+import { StandaloneGateway, type PassTiming } from "../operator/src/pipeline/standalone";
 import { readDirectory } from "../operator/src/provider/file/file-provider";
 import { shortName } from "../operator/src/xds/server/types";
 import { TypeUrl } from "../operator/src/xds/types";
@@ -270,13 +270,16 @@ class Timeline {
   }
 
   /** Stops recording; prints the trace with `BENCH_TRACE=1`. */
-  stop(label: string): void {
+  stop(label: string, timing?: PassTiming): void {
     for (const s of this.subs) s.unsubscribe();
     this.loop.disable();
     passStarts.length = 0;
     if (TRACE) {
-      const rel = (t: number): string => (t - this.t0).toFixed(1);
-      const marks = `pass start ${rel(this.passStart)}, setNode ${rel(this.setNode)}`;
+      const rel = (t: number | undefined): string => (t === undefined ? "-" : (t - this.t0).toFixed(1));
+      const provider = timing
+        ? `watch ${rel(timing.changedAt)}, read ${rel(timing.readStartedAt)}–${rel(timing.readEndedAt)}, `
+        : "";
+      const marks = `${provider}pass start ${rel(this.passStart)}, setNode ${rel(this.setNode)}`;
       process.stderr.write(`  ${label}: ${marks} | ${this.trace.join(" | ")}\n`);
     }
   }
@@ -293,12 +296,14 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   const bytes = countRouteBytes(gw);
   let passMs = NaN;
   let cpuMs = NaN;
+  let timing: PassTiming | undefined;
   const cpu0 = process.cpuUsage();
   const pubP = at(
     gw.events$.pipe(
       filter((e) => e.kind === "published"),
       tap((e) => {
         passMs = e.kind === "published" ? e.pass.ms : NaN;
+        if (e.kind === "published" && e.timing) timing = e.timing;
         const c = process.cpuUsage(cpu0);
         cpuMs = (c.user + c.system) / 1000;
       }),
@@ -311,7 +316,7 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   writeFileSync(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
   await sleep(50); // the ACK of a second response (if any) of the same change
-  tl.stop(`add ${idx}`);
+  tl.stop(`add ${idx}`, timing);
   return {
     cpu: cpuMs,
     published: pub - t0,

@@ -317,7 +317,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     { built, statuses: [], finalize: (xds) => [...xds] },
   );
   //    Backends get their status once every route and policy (a SecurityPolicy's services) has referenced them.
-  policyStatuses.push(...ctx.backends.backendStatuses());
+  //    (A list of their own, not pushed onto the one above: that one is sometimes the fallback literal, sometimes the
+  //    index's, and a push inlined for one's shape deoptimised `translate` on the other: "wrong map".)
+  const backendStatuses = ctx.backends.backendStatuses();
   //    Rejected objects we own get their status (a Gateway Accepted=False, a route on each of its parents).
   const rejectedStatus = rejectedStatuses(rejected, { ...ctx, classes: classes.accepted });
   // 7. Gateways of a merged class become one node and one proxy.
@@ -383,6 +385,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       ),
       ...routeStatuses,
       ...policyStatuses,
+      ...backendStatuses,
       ...policies.statuses,
       ...extensionPolicies.statuses,
       ...rejectedStatus,
