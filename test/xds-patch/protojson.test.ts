@@ -13,9 +13,8 @@ import type { JsonPatchIr, PatchPolicyIr } from "../../operator/src/ir/patch-ir"
 import { applyPatchPolicies } from "../../operator/src/xds/patch/apply";
 import { applyOperation } from "../../operator/src/xds/patch/json-patch";
 import { resourceFromJson, resourceToJson } from "../../operator/src/xds/patch/protojson";
-import { TlsInspectorFullType } from "../../operator/src/xds/translate/tls-inspector-full";
 import type { NodeResources } from "../../operator/src/xds/translate/resources";
-import { ClusterType, ListenerType } from "../../operator/src/xds/types";
+import { ClusterType, ListenerType, TlsInspectorType } from "../../operator/src/xds/types";
 
 const LISTENER = ListenerType.typeUrl;
 const CLUSTER = ClusterType.typeUrl;
@@ -39,8 +38,8 @@ function withUnknown(bytes: Uint8Array, no: number): Uint8Array {
 }
 
 describe("EnvoyPatchPolicy protojson bridge", () => {
-  it("keeps a hand-encoded field (TlsInspector JA4, field 3) through a patch of its listener", () => {
-    const inspector = pack(TlsInspectorFullType, {
+  it("keeps the TlsInspector's JA4 switch (field 3) through a patch of its listener", () => {
+    const inspector = pack(TlsInspectorType, {
       enableJa4Fingerprinting: true,
       closeConnectionOnClientHelloParsingErrors: false,
     });
@@ -109,7 +108,7 @@ describe("EnvoyPatchPolicy protojson bridge", () => {
       "xds resource type.googleapis.com/envoy.config.cluster.v3.Cluster carries fields egts's protojson schema does not know (envoy.config.cluster.v3.Cluster field 999); patching it would drop them",
     ]);
     assert.equal(out.resources.get(CLUSTER)?.get("c")?.value.length, cluster.length, "left as it was");
-    const inner = { typeUrl: TlsInspectorFullType.typeUrl, value: Buffer.from(withUnknown(new Uint8Array(), 77)) };
+    const inner = { typeUrl: TlsInspectorType.typeUrl, value: Buffer.from(withUnknown(new Uint8Array(), 77)) };
     const l = Listener.encode(
       Listener.fromPartial({ name: "l", listenerFilters: [{ name: "tls", typedConfig: inner }] }),
     );

@@ -4,6 +4,7 @@ import type { Condition } from "../resources/meta";
 import type { Logger } from "../log";
 import type { StatusUpdateMetrics } from "../metrics/control-plane";
 import { listEdits } from "../ir/list-window";
+import { sameJson } from "../status/merge-status";
 
 /** Adds `delta` to `key`'s count (a count of 0 is removed) and returns the new count. */
 function count(counts: Map<string, number>, key: string, delta: number): number {
@@ -117,28 +118,4 @@ export function falseConditions(status: unknown): Condition[] {
   };
   visit(status);
   return out;
-}
-
-/**
- * Whether two statuses print the same JSON but for the order of keys (statuses are never mutated once made), without
- * printing them: a pass compares every object's status, and printing them all was most of its status step.
- */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bs = b as unknown[];
-    return a.length === bs.length && a.every((x, i) => sameJson(x ?? null, bs[i] ?? null));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  let n = 0;
-  for (const k in ao) {
-    if (ao[k] === undefined) continue;
-    n++;
-    if (!sameJson(ao[k], bo[k])) return false;
-  }
-  for (const k in bo) if (bo[k] !== undefined) n--;
-  return n === 0;
 }

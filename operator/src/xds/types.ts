@@ -11,6 +11,7 @@ import { VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_comp
 import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Router } from "../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
+import { TlsInspector } from "../../../proto/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector";
 import type { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
 import type { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { HttpProtocolOptions } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options";
@@ -57,8 +58,8 @@ export const CorsPolicyType = registerLazyType<CorsPolicy>("envoy/extensions/fil
 export const UpstreamTlsContextType = registerType(UpstreamTlsContext);
 
 export const DownstreamTlsContextType = registerType(DownstreamTlsContext);
-/** The TLS inspector with Envoy 1.36's JA4 field (see translate/tls-inspector-full.ts). */
-export { TlsInspectorFullType as TlsInspectorType } from "./translate/tls-inspector-full";
+/** The TLS inspector's config (its generated codec has Envoy 1.36's JA4 field, `enable_ja4_fingerprinting`). */
+export const TlsInspectorType = registerType(TlsInspector);
 export const UdpRouteType = registerLazyType<UdpRoute>("envoy/extensions/filters/udp/udp_proxy/v3/route", "Route");
 export const StatefulSessionType = registerLazyType<StatefulSession>(
   "envoy/extensions/filters/http/stateful_session/v3/stateful_session",

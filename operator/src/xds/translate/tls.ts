@@ -7,6 +7,7 @@ import {
   TlsParameters_TlsProtocol,
 } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
 import { DownstreamTlsContext } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
+import { TlsInspector } from "../../../../proto/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector";
 import { pack } from "../../../../proto/any";
 import type { ClientCertValidationIr, ClientTlsIr } from "../../ir/client-traffic-tls-ir";
 import type { ClientValidationIr, DownstreamTlsIr } from "../../ir/xds-ir";
@@ -111,6 +112,6 @@ export function tlsInspector(client?: ClientTlsIr): ListenerFilter {
   };
   return {
     name: "envoy.filters.listener.tls_inspector",
-    typedConfig: pack(TlsInspectorType, TlsInspectorType.codec.fromPartial(config as never)),
+    typedConfig: pack(TlsInspectorType, TlsInspector.fromPartial(config)),
   } as ListenerFilter;
 }
