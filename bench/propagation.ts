@@ -54,12 +54,12 @@ import { applyV8Flags } from "../operator/src/cmd/v8-flags";
 
 const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
 const ROUTES_PER_FILE = 2000;
+/** Added routes before the measured repetitions (`--warmup`, default 1). */
+const WARMUP = Number(arg("warmup") ?? 1);
 /**
  * The pause between repetitions (`--gap-ms`, default 300): long enough for a second watch event and its no-op pass.
  * Shorter pauses keep this process's memory warm on hosts that take idle pages back (lib/cold-memory.ts).
  */
-/** Added routes before the measured repetitions (`--warmup`, default 1). */
-const WARMUP = Number(arg("warmup") ?? 1);
 const GAP_MS = Number(arg("gap-ms") ?? process.env.BENCH_GAP_MS ?? 300);
 
 function freePort(): Promise<number> {
