@@ -4,7 +4,6 @@
  * line and the last good configuration keeps serving.
  */
 import { join } from "node:path";
-import { networkInterfaces } from "node:os";
 import { EMPTY, Subject, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent, type ReadTiming } from "../provider/file/file-provider";
@@ -21,6 +20,7 @@ import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { NackGuard, type BisectResult } from "./nack-bisect";
+import { localAddressesFor } from "./local-addresses";
 import { withoutSuspects } from "./nack-suspects";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
@@ -545,7 +545,7 @@ export class StandaloneGateway {
       {
         controllerName: this.opts.controllerName,
         listenAddress: this.opts.listenAddress ?? "127.0.0.1",
-        localAddresses: localAddresses(),
+        localAddresses: localAddressesFor(snapshot),
         sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
         ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
         ...(this.opts.backends ? { backends: this.opts.backends } : {}),
@@ -664,9 +664,4 @@ function passEnd(event: PipelineEvent): PassEnd | undefined {
   return event.kind === "published"
     ? passEndOf(event.pass)
     : { xdsIr: 0, infraIr: 0, snapshots: 0, snapshotFailures: 0 };
-}
-
-/** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
-function localAddresses(): string[] {
-  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }

@@ -51,6 +51,14 @@ interface UsedBackend {
   readonly verdict?: BackendVerdict;
 }
 
+/** One resolution of a backendRef to a Backend, kept for the index's later resolutions of the same reference. */
+interface ResolvedBackend {
+  readonly result: ClusterIr | RefProblem;
+  readonly effects: readonly BackendIndexEffect[];
+  /** The Backend's recorded use after it (the resolution is the same while that is still the recorded one). */
+  readonly used: UsedBackend | undefined;
+}
+
 /** What resolving a backendRef records in the index: a Backend used, or the BackendTLSPolicies of a cluster. */
 export type BackendIndexEffect =
   | { readonly key: string; readonly used: UsedBackend }
@@ -73,6 +81,17 @@ export class BackendIndex {
   private readonly usedBackends = new Map<string, UsedBackend>();
   /** What resolving records while {@link recording} runs, in order. */
   private recorded?: BackendIndexEffect[];
+  /**
+   * Service clusters resolved so far, by cluster name (which names the Service, port and protocol): every route of
+   * one backend gets the same object, so the HTTPRoute stage folds them by identity rather than comparing each
+   * route's copy in depth (route-table.ts).
+   */
+  private readonly serviceClusters = new Map<string, ClusterIr>();
+  /**
+   * Backend references resolved so far, by Backend, port and route kind: what resolving one gave and recorded, and
+   * the Backend's recorded use it left (a later use of the Backend through another reference may judge it again).
+   */
+  private readonly resolvedBackends = new Map<string, ResolvedBackend>();
 
   /**
    * `settings`: what the EnvoyGateway configuration says about Backends (off by default); `extensions`: the
@@ -227,20 +246,25 @@ export class BackendIndex {
       };
     }
     noteRead(`EndpointSlice:${ns}/${ref.name}`);
-    const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
-    endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
     const name = clusterName("service", ns, ref, clusterProtocol(fromKind, port.appProtocol));
     const policy = this.tlsPolicies.forServicePort(ns, ref.name, port.name);
     if (policy.policies.length > 0) this.record({ cluster: name, policies: policy.policies });
-    return {
-      name,
-      discovery: "static",
-      // An unusable BackendTLSPolicy makes the backend fail (503) rather than connect without it.
-      endpoints: policy.fail ? [] : dedupe(endpoints),
-      protocol: port.appProtocol === "kubernetes.io/h2c" ? "h2c" : "http1",
-      ...(policy.tls ? { tls: policy.tls } : {}),
-      ...serviceAddressOf(svc, port),
-    };
+    let cluster = this.serviceClusters.get(name);
+    if (!cluster) {
+      const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
+      endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
+      cluster = {
+        name,
+        discovery: "static",
+        // An unusable BackendTLSPolicy makes the backend fail (503) rather than connect without it.
+        endpoints: policy.fail ? [] : dedupe(endpoints),
+        protocol: port.appProtocol === "kubernetes.io/h2c" ? "h2c" : "http1",
+        ...(policy.tls ? { tls: policy.tls } : {}),
+        ...serviceAddressOf(svc, port),
+      };
+      this.serviceClusters.set(name, cluster);
+    }
+    return cluster;
   }
 
   /**
@@ -274,9 +298,31 @@ export class BackendIndex {
       });
   }
 
+  /**
+   * A backendRef to a Backend: resolved once per reference, each later resolution giving the same cluster object
+   * (the HTTPRoute stage then folds the routes' clusters and effects by identity, route-table.ts) and recording the
+   * same effects, while the Backend's recorded use is still the one that resolution left.
+   */
   private resolveBackend(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
     const key = `${ns}/${ref.name}`;
     noteRead(`Backend:${key}`);
+    const memoKey = `${key}\n${ref.port ?? ""}\n${fromKind}`;
+    const hit = this.resolvedBackends.get(memoKey);
+    if (hit && this.usedBackends.get(key) === hit.used) {
+      this.replay(hit.effects);
+      return hit.result;
+    }
+    const { value: result, effects } = this.recording(() => this.resolveBackendOnce(ref, ns, fromKind, key));
+    this.resolvedBackends.set(memoKey, { result, effects, used: this.usedBackends.get(key) });
+    return result;
+  }
+
+  private resolveBackendOnce(
+    ref: BackendRef,
+    ns: string,
+    fromKind: RouteKind | PolicyKind,
+    key: string,
+  ): ClusterIr | RefProblem {
     const backend = this.backends.get(key);
     if (!this.settings.enabled) {
       if (backend) this.record({ key, used: { backend } });

@@ -1,0 +1,87 @@
+/**
+ * One backend, one cluster object per translation (translate/backends.ts): every route referencing a Service port or
+ * a Backend gets the same ClusterIr, and each resolution still records what the route used (its effects are replayed
+ * for memoised routes), so the HTTPRoute stage folds clusters and effects by identity instead of comparing copies.
+ */
+import assert from "node:assert/strict";
+import type { KubeObject } from "../../operator/src/resources/meta";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { BackendIndex, isProblem } from "../../operator/src/translate/backends";
+
+const objects = [
+  {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      ports: [
+        { name: "http", port: 80 },
+        { name: "alt", port: 81 },
+      ],
+    },
+  },
+  {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: "web-1", namespace: "default", labels: { "kubernetes.io/service-name": "web" } },
+    addressType: "IPv4",
+    ports: [
+      { name: "http", port: 8080 },
+      { name: "alt", port: 8081 },
+    ],
+    endpoints: [{ addresses: ["10.0.0.1"] }],
+  },
+  {
+    apiVersion: "gateway.envoyproxy.io/v1alpha1",
+    kind: "Backend",
+    metadata: { name: "pool", namespace: "default" },
+    spec: { endpoints: [{ ip: { address: "10.1.0.1", port: 80 } }] },
+  },
+] as unknown as KubeObject[];
+
+const POOL = { group: "gateway.envoyproxy.io", kind: "Backend", name: "pool" };
+
+describe("backend index: one cluster object per backend", () => {
+  it("gives every reference to one Service port the same cluster, and another port its own", () => {
+    const index = new BackendIndex(snapshotFromObjects(objects));
+    const a = index.resolve({ name: "web", port: 80 } as never, "default");
+    const b = index.resolve({ name: "web", port: 80 } as never, "default");
+    const other = index.resolve({ name: "web", port: 81 } as never, "default");
+    assert.ok(!isProblem(a) && !isProblem(other));
+    assert.equal(a, b);
+    assert.notEqual(a, other);
+    assert.deepEqual(
+      other.endpoints.map((e) => e.port),
+      [8081],
+    );
+  });
+
+  it("gives a GRPCRoute's reference to the same port a cluster of its own protocol", () => {
+    const index = new BackendIndex(snapshotFromObjects(objects));
+    const http = index.resolve({ name: "web", port: 80 } as never, "default");
+    const grpc = index.resolve({ name: "web", port: 80 } as never, "default", "GRPCRoute");
+    assert.ok(!isProblem(http) && !isProblem(grpc));
+    assert.notEqual(http.name, grpc.name);
+  });
+
+  it("gives every reference to one Backend the same cluster and records its use on each resolution", () => {
+    const index = new BackendIndex(snapshotFromObjects(objects), { enabled: true });
+    const first = index.recording(() => index.resolve(POOL as never, "default"));
+    const second = index.recording(() => index.resolve(POOL as never, "default"));
+    assert.ok(!isProblem(first.value));
+    assert.equal(second.value, first.value);
+    assert.equal(first.effects.length, 1);
+    assert.deepEqual(second.effects, first.effects);
+    assert.equal(second.effects[0], first.effects[0], "the same effect object: folded by identity");
+  });
+
+  it("reports a disabled Backend on every reference, recording its use each time", () => {
+    const index = new BackendIndex(snapshotFromObjects(objects));
+    const first = index.recording(() => index.resolve(POOL as never, "default"));
+    const second = index.recording(() => index.resolve(POOL as never, "default"));
+    assert.ok(isProblem(first.value) && isProblem(second.value));
+    assert.match(second.value.message, /Backend is disabled/);
+    assert.equal(second.effects.length, 1);
+    assert.deepEqual(index.backendStatuses().length, 1);
+  });
+});
