@@ -26,6 +26,21 @@ describe("standalone: the host addresses a pass reads", () => {
     assert.deepEqual(localAddressesFor(snapshot), []);
   });
 
+  it("takes a Gateway of any shape without throwing (it runs before the intake reports the bad ones)", () => {
+    const bad = (spec: unknown): KubeObject =>
+      ({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "bad", namespace: "default" },
+        ...(spec === undefined ? {} : { spec }),
+      }) as unknown as KubeObject;
+    assert.deepEqual(localAddressesFor(snapshotFromObjects([bad(undefined), bad(null), bad({ addresses: null })])), []);
+    for (const spec of [{ addresses: "10.0.0.1" }, { addresses: [null] }, { addresses: ["10.0.0.1"] }]) {
+      const snapshot = snapshotFromObjects([bad(spec)]);
+      assert.ok(localAddressesFor(snapshot).includes("127.0.0.1"), JSON.stringify(spec));
+    }
+  });
+
   it("reads this machine's interface addresses once a Gateway requests one", () => {
     const snapshot = snapshotFromObjects([gateway("a"), gateway("b", [{ type: "IPAddress", value: "127.0.0.1" }])]);
     const expected = Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));

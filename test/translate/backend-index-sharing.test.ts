@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { BackendIndex, isProblem } from "../../operator/src/translate/backends";
+import { ExtensionObjects } from "../../operator/src/translate/extension-objects";
 
 const objects = [
   {
@@ -75,6 +76,32 @@ describe("backend index: one cluster object per backend", () => {
     assert.equal(second.effects[0], first.effects[0], "the same effect object: folded by identity");
   });
 
+  it("gives every reference to one extension object the same cluster, and a same-named kind of another group its own", () => {
+    const pool = (group: string): KubeObject =>
+      ({
+        apiVersion: `${group}/v1`,
+        kind: "Pool",
+        metadata: { name: "p", namespace: "default" },
+      }) as unknown as KubeObject;
+    const snapshot = snapshotFromObjects([pool("a.example"), pool("b.example")]);
+    const kinds = {
+      filters: [],
+      backends: [
+        { group: "a.example", kind: "Pool" },
+        { group: "b.example", kind: "Pool" },
+      ],
+    };
+    const index = new BackendIndex(snapshot, { enabled: false }, new ExtensionObjects(snapshot, kinds));
+    const ref = (group: string): never => ({ group, kind: "Pool", name: "p" }) as never;
+    const a = index.resolve(ref("a.example"), "default");
+    const again = index.resolve(ref("a.example"), "default");
+    const b = index.resolve(ref("b.example"), "default");
+    assert.ok(!isProblem(a) && !isProblem(b));
+    assert.equal(again, a);
+    assert.notEqual(b, a);
+    assert.match(b.extension?.resources[0] ?? "", /b\.example/);
+  });
+
   it("reports a disabled Backend on every reference, recording its use each time", () => {
     const index = new BackendIndex(snapshotFromObjects(objects));
     const first = index.recording(() => index.resolve(POOL as never, "default"));
@@ -82,6 +109,6 @@ describe("backend index: one cluster object per backend", () => {
     assert.ok(isProblem(first.value) && isProblem(second.value));
     assert.match(second.value.message, /Backend is disabled/);
     assert.equal(second.effects.length, 1);
-    assert.deepEqual(index.backendStatuses().length, 1);
+    assert.equal(index.backendStatuses().length, 1);
   });
 });

@@ -82,11 +82,11 @@ export class BackendIndex {
   /** What resolving records while {@link recording} runs, in order. */
   private recorded?: BackendIndexEffect[];
   /**
-   * Service clusters resolved so far, by cluster name (which names the Service, port and protocol): every route of
-   * one backend gets the same object, so the HTTPRoute stage folds them by identity rather than comparing each
-   * route's copy in depth (route-table.ts).
+   * Service and extension clusters resolved so far, by cluster name (a Service's names it, its port and protocol) or
+   * by the extension object: every route of one backend gets the same object, so the HTTPRoute stage folds them by
+   * identity rather than comparing each route's copy in depth (route-table.ts).
    */
-  private readonly serviceClusters = new Map<string, ClusterIr>();
+  private readonly clusters = new Map<string, ClusterIr>();
   /**
    * Backend references resolved so far, by Backend, port and route kind: what resolving one gave and recorded, and
    * the Backend's recorded use it left (a later use of the Backend through another reference may judge it again).
@@ -187,13 +187,15 @@ export class BackendIndex {
     const json = this.extensions.find(group, kind, ns, name);
     if (json === undefined)
       return { reason: Reason.BackendNotFound, message: `custom backend ${kind} ${ns}/${name} not found` };
-    return {
-      name: `extension/${ns}/${kind.toLowerCase()}/${name}`,
-      discovery: "static",
-      endpoints: [],
-      protocol: "http1",
-      extension: { resources: [json] },
-    };
+    // Kept by group too: the cluster name leaves the group out.
+    const key = `extension\n${group}\n${kind}\n${ns}\n${name}`;
+    let cluster = this.clusters.get(key);
+    if (!cluster) {
+      const id = `extension/${ns}/${kind.toLowerCase()}/${name}`;
+      cluster = { name: id, discovery: "static", endpoints: [], protocol: "http1", extension: { resources: [json] } };
+      this.clusters.set(key, cluster);
+    }
+    return cluster;
   }
 
   /**
@@ -249,7 +251,7 @@ export class BackendIndex {
     const name = clusterName("service", ns, ref, clusterProtocol(fromKind, port.appProtocol));
     const policy = this.tlsPolicies.forServicePort(ns, ref.name, port.name);
     if (policy.policies.length > 0) this.record({ cluster: name, policies: policy.policies });
-    let cluster = this.serviceClusters.get(name);
+    let cluster = this.clusters.get(name);
     if (!cluster) {
       const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
       endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
@@ -262,7 +264,7 @@ export class BackendIndex {
         ...(policy.tls ? { tls: policy.tls } : {}),
         ...serviceAddressOf(svc, port),
       };
-      this.serviceClusters.set(name, cluster);
+      this.clusters.set(name, cluster);
     }
     return cluster;
   }
