@@ -17,6 +17,7 @@
  * Both kinds of step also count the route bytes sent (RouteConfigurations and, with `--layout vhds`, virtual hosts, with `--layout scoped`, routing scopes).
  *
  *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout scoped|inline|vhds] (scoped: the product default)
+ *     [--routes-per-file 2000]
  */
 import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -53,7 +54,11 @@ import { coldPageMicros } from "./lib/cold-memory";
 import { applyV8Flags } from "../operator/src/cmd/v8-flags";
 
 const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
-const ROUTES_PER_FILE = 2000;
+/**
+ * Routes a file of the initial folder (`--routes-per-file`, default 2,000, ~2.9 MB a file: the file provider refuses
+ * files over 10 MB); 1 is the folder a GitOps tool writes (a file per object).
+ */
+const ROUTES_PER_FILE = Number(arg("routes-per-file") ?? 2000);
 /** Added routes before the measured repetitions (`--warmup`, default 1). */
 const WARMUP = Number(arg("warmup") ?? 1);
 /**
@@ -250,7 +255,9 @@ class Timeline {
         const now = performance.now();
         if (TRACE) {
           const n = (e.names?.length ?? 0) + (e.removed?.length ?? 0);
-          const wall = new Date(performance.timeOrigin + now).toISOString().slice(11, 23);
+          const w = performance.timeOrigin + now;
+          const wall =
+            new Date(w).toISOString().slice(11, 19) + "." + String(Math.floor((w % 1000) * 1000)).padStart(6, "0");
           this.trace.push(
             `${(now - this.t0).toFixed(1)} (${wall}) ${e.kind} ${shortName(e.typeUrl ?? "")} #${e.streamId} ${n}`,
           );
@@ -573,12 +580,11 @@ async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), "egts-bench-state-"));
   await writeFile(join(dir, "00-gateway.yaml"), toYaml(gatewayObjects(fx)));
   await writeFile(join(dir, "01-backends.yaml"), toYaml(Array.from({ length: 100 }, (_, j) => backendObject(j, fx))));
-  // 2,000 routes a file (~2.9 MB): the file provider refuses files over 10 MB.
   for (let start = 0; start < nRoutes; start += ROUTES_PER_FILE) {
     const routes = Array.from({ length: Math.min(ROUTES_PER_FILE, nRoutes - start) }, (_, k) =>
       routeObject(start + k, fx),
     );
-    await writeFile(join(dir, `02-routes-${String(start / ROUTES_PER_FILE).padStart(3, "0")}.yaml`), toYaml(routes));
+    await writeFile(join(dir, `02-routes-${String(start / ROUTES_PER_FILE).padStart(5, "0")}.yaml`), toYaml(routes));
   }
 
   const gw = new StandaloneGateway({
@@ -614,6 +620,7 @@ async function main(): Promise<void> {
     reps,
     layout,
     gapMs: GAP_MS,
+    routesPerFile: ROUTES_PER_FILE,
     warmup: WARMUP,
     v8Flags,
     exposeGc: gcOk,

@@ -218,4 +218,56 @@ describe("file provider: incremental reads", () => {
     writeFileSync(join(dir, "10-a.yaml"), route("a", "/longer"));
     assert.equal(sameStamp(settled, statSync(join(dir, "10-a.yaml"))), false, "size and times changed");
   });
+
+  it("named reads, one after another, give what a fresh read of the folder gives (random edits: new, changed, deleted, broken, duplicated, with objects egts does not read)", async () => {
+    const cache = new FolderCache();
+    await readDirectory(dir, cache);
+    let seed = 11;
+    /** A small seeded generator (mulberry32): the same edits on every run. */
+    const rnd = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+      return ((t ^ (t >>> 14)) >>> 0) % n;
+    };
+    const present = new Set<string>();
+    /** What a read says, without object identity: kind, objects, warnings and errors as text. */
+    const view = (e: ProviderEvent): unknown =>
+      e.kind === "snapshot"
+        ? { snapshot: e.snapshot, files: e.files, warnings: e.warnings.map(formatInputError) }
+        : { errors: e.errors.map(formatInputError) };
+    const kinds = { snapshot: 0, error: 0 };
+    let warned = 0;
+    for (let step = 0; step < 80; step++) {
+      const named = new Set<string>();
+      for (let k = 1 + rnd(3); k > 0; k--) {
+        const name = `${String(rnd(16)).padStart(2, "0")}-f.yaml`;
+        const file = join(dir, name);
+        const action = rnd(8);
+        named.add(name);
+        if (action === 0 && present.has(name)) {
+          unlinkSync(file);
+          present.delete(name);
+          continue;
+        }
+        const text =
+          action === 1 && rnd(3) === 0
+            ? MALFORMED
+            : action === 2
+              ? route(`r${rnd(4)}`) // a name other files may hold too: a duplicate
+              : action === 3
+                ? `${route(`u${step}`)}---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w${step}\n`
+                : route(`r-${name}-${step}`, `/p${step}`);
+        writeFileSync(file, text);
+        present.add(name);
+      }
+      const got = await readDirectory(dir, cache, undefined, [], named);
+      const fresh = await readDirectory(dir);
+      kinds[got.kind]++;
+      if (got.kind === "snapshot" && got.warnings.some((w) => w.message.includes("not a kind egts reads"))) warned++;
+      assert.deepEqual(view(got), view(fresh), `step ${step}: named ${[...named].join(", ")}`);
+    }
+    assert.ok(kinds.snapshot > 10 && kinds.error > 3, `both kinds of event were read: ${JSON.stringify(kinds)}`);
+    assert.ok(warned > 10, `reads with an unread object's warning: ${warned}`);
+  });
 });

@@ -1,6 +1,6 @@
 /** The file provider on a real temporary directory: initial read, re-read on change, errors with file:line. */
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subscription } from "rxjs";
@@ -163,23 +163,58 @@ spec:
   });
 
   describe("readDirectory with the files that changed", () => {
-    it("reads again only the named files (and new ones); the others come from the cache, deleted ones are gone", async () => {
+    it("reads only the named files: changed, new (in name order) and deleted ones; a file not named keeps its last read until a full read", async () => {
       const cache = new FolderCache();
+      const inOrder = (e: ProviderEvent): string[] => {
+        assert.equal(e.kind, "snapshot", JSON.stringify(e));
+        return e.kind === "snapshot" ? e.snapshot.httpRoutes.map((r) => r.metadata.name) : [];
+      };
       writeFileSync(join(dir, "20-route-b.yaml"), route("b"));
-      assert.deepEqual(routeNames(await readDirectory(dir, cache)), ["a", "b"]);
-      // Both files change on disk, but only 20-route-b.yaml is named: 10-route-a.yaml stays as cached.
+      assert.deepEqual(inOrder(await readDirectory(dir, cache)), ["a", "b"]);
+      // Four files change on disk; only b, c and e are named. a stays as cached, d is not seen (not listed).
       writeFileSync(join(dir, "10-route-a.yaml"), route("a2"));
       writeFileSync(join(dir, "20-route-b.yaml"), route("b2"));
-      writeFileSync(join(dir, "30-route-c.yaml"), route("c")); // new: not in the cache, so read
-      const partial = await readDirectory(dir, cache, undefined, [], new Set(["20-route-b.yaml"]));
-      assert.deepEqual(routeNames(partial), ["a", "b2", "c"]);
+      writeFileSync(join(dir, "30-route-c.yaml"), route("c"));
+      writeFileSync(join(dir, "40-route-d.yaml"), route("d"));
+      writeFileSync(join(dir, "15-route-e.yaml"), route("e"));
+      const named = new Set(["20-route-b.yaml", "30-route-c.yaml", "15-route-e.yaml"]);
+      const partial = await readDirectory(dir, cache, undefined, [], named);
+      assert.deepEqual(inOrder(partial), ["a", "e", "b2", "c"]); // e in its place by name, between a and b
       unlinkSync(join(dir, "30-route-c.yaml"));
-      assert.deepEqual(routeNames(await readDirectory(dir, cache, undefined, [], new Set())), ["a", "b2"]);
-      assert.deepEqual(routeNames(await readDirectory(dir, cache)), ["a2", "b2"]); // no list: everything read
+      const deleted = await readDirectory(dir, cache, undefined, [], new Set(["30-route-c.yaml", "35-never.yaml"]));
+      assert.deepEqual(inOrder(deleted), ["a", "e", "b2"]);
+      assert.deepEqual(deleted.kind === "snapshot" && deleted.warnings, [], "a deleted file is no warning");
+      // Nothing named: the same event, no read.
+      assert.equal(await readDirectory(dir, cache, undefined, [], new Set()), deleted);
+      assert.deepEqual(inOrder(await readDirectory(dir, cache)), ["a2", "e", "b2", "d"]); // no names: everything read
     });
   });
 
   describe("watchDirectory", () => {
+    it("finds a change its watch never saw at its next full read (resyncMs): a write through a hard link in another folder", async function () {
+      this.timeout(15_000);
+      const outside = mkdtempSync(join(tmpdir(), "egts-outside-"));
+      try {
+        writeFileSync(join(outside, "route.yaml"), route("linked1"));
+        linkSync(join(outside, "route.yaml"), join(dir, "40-linked.yaml"));
+        const log = new EventLog();
+        sub = watchDirectory(dir, { resyncMs: 3000 }).subscribe({
+          next: (e) => log.push(e),
+          error: (err) => assert.fail(err),
+        });
+        assert.deepEqual(routeNames(await log.next("initial snapshot", () => true, 2000)), ["a", "linked1"]);
+        // The same inode, written through the other folder's name: the watched folder gets no event.
+        writeFileSync(join(outside, "route.yaml"), route("linked2"));
+        const linked2 = (e: ProviderEvent): boolean =>
+          e.kind === "snapshot" && e.snapshot.httpRoutes.some((r) => r.metadata.name === "linked2");
+        await new Promise((r) => setTimeout(r, 1000));
+        assert.deepEqual(log.summary(), ["snapshot(a,linked1)"], "the watch saw the write (the test proves nothing)");
+        assert.deepEqual(routeNames(await log.next("the full read's snapshot", linked2, 6000)), ["a", "linked2"]);
+      } finally {
+        rmSync(outside, { recursive: true, force: true });
+      }
+    });
+
     it("follows a rename and a ConfigMap-style symlink swap (the watch names only `..data`)", async function () {
       this.timeout(10_000);
       // As kubelet mounts a ConfigMap: routes.yaml -> ..data/routes.yaml, ..data -> ..v1; an update swaps ..data.

@@ -13,6 +13,7 @@ import type { ResourceSnapshot } from "../../resources/snapshot";
 import { concatConflate } from "../../streams/conflate";
 import { debounceWithMaxWait } from "../../streams/debounce";
 import type { GroupKind } from "../../translate/extension-objects";
+import { noteWindow } from "../../ir/list-window";
 import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
 import { quote, type InputError } from "./parse";
 import { readInputFile } from "./read-file";
@@ -68,6 +69,13 @@ export interface FileProviderOptions {
    * objects. Longer than a writer's pause mid-write; it delays only removals of objects and errors. @default 200
    */
   readonly settleMs?: number;
+  /**
+   * Period of the watch's full read: the folder listed and every file's stat checked, for changes whose watch event
+   * was lost (the kernel's event queue overflowed, a write through a hard link in another folder). Between them, a
+   * change reads only the files its events named (ADR 0042); a full read that finds nothing changed makes no pass.
+   * 0: never. @default 30000
+   */
+  readonly resyncMs?: number;
   /** Delay before watching the folder again after the watch failed (e.g. the folder was removed). @default 1000 */
   readonly rewatchMs?: number;
   /** Kinds an extension server owns (EnvoyGateway `extensionManager`): their objects are not warned about. @default none */
@@ -84,9 +92,12 @@ const YAML_FILE = /\.(ya?ml|json)$/;
  * object egts does not read (kind, apiVersion) gets a warning at its place. Never throws: a folder that cannot be
  * read is an error event.
  *
- * `changed` (with a cache): the names of the only files that may have changed since the last read (from the
- * folder's watch); a cached file not named there is not read again. Absent: every file is checked, and read again
- * unless its stat (inode, size, modification and change times) is the same as when it was read (folder-cache.ts).
+ * `changed` (with a cache that holds a read of the folder): the names of the only files that may have changed since
+ * the last read (from the folder's watch). Only those are read again, added or dropped; the folder is not listed, so
+ * the read costs the named files, not the folder's (ADR 0042). A file the watch did not name (an event lost) waits for
+ * its next event or the watch's periodic full read. Absent (or no read yet): the folder is listed and every file is
+ * checked, and read again unless its stat (inode, size, modification and change times) is the same as when it was
+ * read (folder-cache.ts).
  *
  * A cache with a settle time (the watch's): a read of a file that does not look finished (unfinished.ts: it does not
  * parse, is cut mid-line, or lacks objects the file had) is held back, the file keeping its last good objects, until a
@@ -99,25 +110,20 @@ export async function readDirectory(
   extensionKinds: readonly GroupKind[] = [],
   changed?: ReadonlySet<string>,
 ): Promise<ProviderEvent> {
+  cache.useExtensionKinds(extensionKinds);
+  const previous = changed && cache.lastEntries();
+  if (changed && previous) return readNamed(dir, cache, previous, changed, { signal, extensionKinds });
   const names = listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
-  cache.useExtensionKinds(extensionKinds);
-  const stats = changed ? undefined : await statAll(dir, names, cache);
+  const stats = await statAll(dir, names, cache);
   const entries: FileEntry[] = [];
   const vanished: InputError[] = [];
-  let turn = performance.now();
+  const yielder = new Yielder();
   for (const name of names) {
-    // Reading and parsing are synchronous: every YIELD_MS between files, the event loop (a stopped watch: SIGTERM)
-    // gets its turn, and an aborted read ends.
-    if (performance.now() - turn > YIELD_MS) {
-      await new Promise((resolve) => setImmediate(resolve));
-      turn = performance.now();
-    }
-    if (signal?.aborted) return folderError(dir, "read aborted");
+    if (!(await yielder.turn(signal))) return folderError(dir, "read aborted");
     const file = join(dir, name);
     const cached = cache.get(file);
-    const unchanged = changed ? !changed.has(name) : stats?.get(name) === true;
-    if (cached && unchanged) {
+    if (cached && stats.get(name) === true) {
       entries.push(cached);
       continue;
     }
@@ -127,6 +133,73 @@ export async function readDirectory(
   }
   cache.keepOnly(new Set(entries.map((e) => e.file)), new Set(names.map((n) => join(dir, n))));
   return cache.event(entries, vanished, FILE_LIMITS.maxTotalBytes);
+}
+
+/**
+ * The read of only the `changed` files, against the entries of the last read (in reading order, by file): each named
+ * file's new entry takes its place or is put in order, and a named file that is gone (deleted, renamed away) or gives
+ * no entry yet (new and half-written) leaves the list. The rest of the list is the last read's entries as they are.
+ */
+async function readNamed(
+  dir: string,
+  cache: FolderCache,
+  previous: readonly FileEntry[],
+  changed: ReadonlySet<string>,
+  { signal, extensionKinds }: { signal: AbortSignal | undefined; extensionKinds: readonly GroupKind[] },
+): Promise<ProviderEvent> {
+  const entries = previous.slice();
+  // The entries before `head` and the last `tail` ones are the previous ones: the window the event reads.
+  let head = entries.length;
+  let tail = entries.length;
+  const yielder = new Yielder();
+  for (const name of [...changed].sort()) {
+    if (!(await yielder.turn(signal))) return folderError(dir, "read aborted");
+    const file = join(dir, name);
+    const at = placeOf(entries, file);
+    const here = entries[at]?.file === file;
+    const read = readChanged(file, cache, extensionKinds);
+    if (read.kind !== "entry" && !here) continue;
+    const kept = entries.length - at - (here ? 1 : 0);
+    if (read.kind !== "entry") entries.splice(at, 1);
+    else if (here) entries[at] = read.entry;
+    else entries.splice(at, 0, read.entry);
+    head = Math.min(head, at);
+    tail = Math.min(tail, kept);
+  }
+  if (head === previous.length && tail === previous.length) return cache.event(previous, [], FILE_LIMITS.maxTotalBytes);
+  const beforeTo = previous.length - tail;
+  const afterTo = entries.length - tail;
+  noteWindow(previous, entries, { from: Math.min(head, beforeTo, afterTo), beforeTo, afterTo });
+  return cache.event(entries, [], FILE_LIMITS.maxTotalBytes);
+}
+
+/** Where `file` is, or goes, in `entries` (sorted by file, as a listing sorted by name gives them). */
+function placeOf(entries: readonly FileEntry[], file: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid].file < file) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Reading and parsing are synchronous: every YIELD_MS between files, the event loop (a stopped watch: SIGTERM) gets
+ * its turn, and an aborted read ends.
+ */
+class Yielder {
+  private last = performance.now();
+
+  /** Lets the event loop run when this read has held it YIELD_MS; false when the read was aborted. */
+  async turn(signal: AbortSignal | undefined): Promise<boolean> {
+    if (performance.now() - this.last > YIELD_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.last = performance.now();
+    }
+    return signal?.aborted !== true;
+  }
 }
 
 /** The longest stretch of synchronous reading and parsing before a read lets the event loop run. */
@@ -277,6 +350,14 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
   let readNumber = 0;
   return new Observable<ProviderEvent>((subscriber) => {
     const abort = new AbortController();
+    const resyncMs = opts.resyncMs ?? 30_000;
+    const resync =
+      resyncMs > 0
+        ? setInterval(() => {
+            dirty = "all";
+            settle$.next(0);
+          }, resyncMs).unref()
+        : undefined;
     const sub = merge(
       changes$.pipe(debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200, { leading: true, eager })),
       settle$,
@@ -313,6 +394,7 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       .subscribe(subscriber);
     return () => {
       abort.abort();
+      clearInterval(resync);
       clearTimeout(settleTimer);
       sub.unsubscribe();
     };

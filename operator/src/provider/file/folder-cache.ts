@@ -7,7 +7,7 @@
  */
 import type { Stats } from "node:fs";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
-import { listWindow, noteWindow, type ListWindow } from "../../ir/list-window";
+import { listWindow, noteWindow, sameReferences, splicedWindow, type ListWindow } from "../../ir/list-window";
 import type { GroupKind } from "../../translate/extension-objects";
 import { dropDuplicates, objectKey, type LocatedObject } from "./duplicates";
 import { parseManifests, type InputError, type ParseResult } from "./parse";
@@ -119,7 +119,7 @@ export class FolderCache {
   private readonly counts = new Map<string, number>();
   /** Keys defined more than once. */
   private duplicated = 0;
-  private last?: { readonly entries: readonly FileEntry[]; readonly event: ProviderEvent };
+  private last?: { readonly entries: readonly FileEntry[]; readonly event: ProviderEvent; readonly tally: Tally };
   /** The last snapshot assembled (its unchanged lists are reused). */
   private lastSnapshot?: ResourceSnapshot;
   /** The files' parts {@link lastSnapshot} was merged from (undefined: it was not merged from parts). */
@@ -137,6 +137,14 @@ export class FolderCache {
   /** The entry of `file`, if it was read. */
   get(file: string): FileEntry | undefined {
     return this.entries.get(file);
+  }
+
+  /**
+   * The entries of the last read, in reading order (by file); undefined before the first read and after the extension
+   * kinds changed (everything is read again then).
+   */
+  lastEntries(): readonly FileEntry[] | undefined {
+    return this.last?.entries;
   }
 
   /** What `file`'s stat said when it was last read. */
@@ -218,9 +226,21 @@ export class FolderCache {
    */
   event(entries: readonly FileEntry[], vanished: readonly InputError[], maxTotalBytes: number): ProviderEvent {
     const last = this.last;
-    if (last && vanished.length === 0 && sameItems(last.entries, entries)) return last.event;
-    const event = this.assemble(entries, vanished, maxTotalBytes);
-    this.last = { entries, event };
+    // A read of the named files notes its window against the last entries (list-window.ts): both checks read that
+    // window only, so a change of one file of thousands costs that file.
+    if (last && vanished.length === 0 && sameReferences(last.entries, entries)) return last.event;
+    const window = last && listWindow(last.entries, entries);
+    const tally =
+      last && window
+        ? addTally(
+            addTally(last.tally, last.entries, window.from, window.beforeTo, -1),
+            entries,
+            window.from,
+            window.afterTo,
+          )
+        : addTally(undefined, entries, 0, entries.length);
+    const event = this.assemble(entries, vanished, maxTotalBytes, tally, window);
+    this.last = { entries, event, tally };
     if (event.kind === "snapshot") this.lastSnapshot = event.snapshot;
     return event;
   }
@@ -229,21 +249,15 @@ export class FolderCache {
     entries: readonly FileEntry[],
     vanished: readonly InputError[],
     maxTotalBytes: number,
+    tally: Tally,
+    window: ListWindow | undefined,
   ): ProviderEvent {
-    const errors: InputError[] = [];
-    let total = 0;
-    for (const e of entries) {
-      total += e.bytes;
-      if (total > maxTotalBytes) {
-        const message = `the folder's files exceed the limit of ${maxTotalBytes} bytes in total`;
-        errors.push({ file: e.file, line: 0, column: 0, message });
-        break;
-      }
-      errors.push(...e.parsed.errors);
+    if (tally.withErrors > 0 || tally.bytes > maxTotalBytes) {
+      return { kind: "error", errors: folderErrors(entries, maxTotalBytes) };
     }
-    if (errors.length > 0) return { kind: "error", errors };
     const files = entries.length + vanished.length;
-    const warnings = [...vanished, ...entries.flatMap((e) => e.unread), ...entries.flatMap((e) => e.unknownFields)];
+    // Vanished files, then every file's unread objects, then every file's unknown fields (most folders have none).
+    const warnings = tally.withWarnings > 0 ? [...vanished, ...entryWarnings(entries)] : [...vanished];
     if (this.duplicated > 0) {
       // Rare: the last definition of each object wins, at its place in reading order (duplicates.ts).
       const unique = dropDuplicates(entries.flatMap((e) => e.located));
@@ -251,7 +265,15 @@ export class FolderCache {
       this.lastParts = undefined;
       return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files, warnings };
     }
-    const parts = entries.map((e) => e.part);
+    const lastParts = this.lastParts;
+    const parts =
+      lastParts && window && lastParts.length === entries.length - window.afterTo + window.beforeTo
+        ? splicedWindow(
+            lastParts,
+            window,
+            entries.slice(window.from, window.afterTo).map((e) => e.part),
+          )
+        : entries.map((e) => e.part);
     const snapshot = mergeParts(
       parts,
       this.lastParts && this.lastSnapshot && { snapshot: this.lastSnapshot, parts: this.lastParts },
@@ -270,6 +292,54 @@ export class FolderCache {
       else if (was > 1 && now <= 1) this.duplicated--;
     }
   }
+}
+
+/** The parse errors of the entries in reading order, up to the first file past the folder's byte budget. */
+function folderErrors(entries: readonly FileEntry[], maxTotalBytes: number): InputError[] {
+  const errors: InputError[] = [];
+  let total = 0;
+  for (const e of entries) {
+    total += e.bytes;
+    if (total > maxTotalBytes) {
+      const message = `the folder's files exceed the limit of ${maxTotalBytes} bytes in total`;
+      errors.push({ file: e.file, line: 0, column: 0, message });
+      break;
+    }
+    if (e.parsed.errors.length > 0) errors.push(...e.parsed.errors);
+  }
+  return errors;
+}
+
+/** Every entry's unread objects, then every entry's unknown fields. */
+function entryWarnings(entries: readonly FileEntry[]): InputError[] {
+  const warnings: InputError[] = [];
+  for (const e of entries) if (e.unread.length > 0) warnings.push(...e.unread);
+  for (const e of entries) if (e.unknownFields.length > 0) warnings.push(...e.unknownFields);
+  return warnings;
+}
+
+/** Sums over a read's entries that decide whether its event needs a look at every entry. */
+interface Tally {
+  /** UTF-8 bytes of all files. */
+  readonly bytes: number;
+  /** Entries with parse errors. */
+  readonly withErrors: number;
+  /** Entries with unread objects or unknown fields. */
+  readonly withWarnings: number;
+}
+
+/** `base` (or nothing) plus (`sign` 1) or minus (-1) the entries `[from, to)`. */
+function addTally(base: Tally | undefined, entries: readonly FileEntry[], from: number, to: number, sign = 1): Tally {
+  let bytes = base?.bytes ?? 0;
+  let withErrors = base?.withErrors ?? 0;
+  let withWarnings = base?.withWarnings ?? 0;
+  for (let i = from; i < to; i++) {
+    const e = entries[i];
+    bytes += sign * e.bytes;
+    if (e.parsed.errors.length > 0) withErrors += sign;
+    if (e.unread.length > 0 || e.unknownFields.length > 0) withWarnings += sign;
+  }
+  return { bytes, withErrors, withWarnings };
 }
 
 /**
@@ -331,8 +401,15 @@ function mergedList(
   const removed = countIn(previous.parts, of, w.from, w.beforeTo);
   const added = countIn(parts, of, w.from, w.afterTo);
   if (removed === 0 && added === 0) return list;
-  const out = ([] as unknown[]).concat(...lists());
-  const at = countIn(parts, of, 0, w.from);
+  // The objects before and after the window are the previous list's: copied in two slices, not gathered from every part.
+  // Where the window starts in the list: counted over the shorter side of it (the parts outside it are the same).
+  const after = parts.length - w.afterTo;
+  const at =
+    w.from <= after
+      ? countIn(parts, of, 0, w.from)
+      : list.length - removed - countIn(parts, of, w.afterTo, parts.length);
+  const middle = ([] as unknown[]).concat(...parts.slice(w.from, w.afterTo).map((p) => of(p) ?? []));
+  const out = list.slice(0, at).concat(middle, list.slice(at + removed));
   // Outside the window the parts are the same: the lists are the same when the window's objects are.
   if (removed === added && sameRun(list, out, at, added)) return list;
   noteWindow(list, out, { from: at, beforeTo: at + removed, afterTo: at + added });
