@@ -29,6 +29,7 @@ import { listWindow, noteWindow, WindowTracker } from "../ir/list-window";
 import type { RejectedObject } from "./intake";
 import { guardInto } from "./isolation";
 import type { RouteEntry } from "./route-entry";
+import { partitionPoint } from "../ir/partition-point";
 
 /** Entries (and, when counted, the route's id) one route added to one listener. */
 interface Attachment {
@@ -624,26 +625,12 @@ function hasId(ids: readonly string[], id: string): boolean {
 
 /** Where a record of `key` is or goes among records sorted by key. */
 function recordIndex(records: readonly RouteRecord[], key: string): number {
-  let lo = 0;
-  let hi = records.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (records[mid].key < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(records.length, (i) => records[i].key < key);
 }
 
 /** In sorted `ids`, the first index whose id is `>= id` (`after`: `> id`). */
 function idIndex(ids: readonly string[], id: string, after: boolean): number {
-  let lo = 0;
-  let hi = ids.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ids[mid] < id || (after && ids[mid] === id)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(ids.length, (i) => ids[i] < id || (after && ids[i] === id));
 }
 
 /** The sum of the first `n` numbers. */

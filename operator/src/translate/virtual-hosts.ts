@@ -6,6 +6,7 @@ import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnam
 import { PassMemo, ReuseMemo } from "./ir-reuse";
 import type { RouteEntry } from "./route-entry";
 import { listWindow, noteCopy, noteWindow, unchangedWindow, WindowTracker, type ListWindow } from "../ir/list-window";
+import { partitionPoint } from "../ir/partition-point";
 
 /** What a virtual host is built from: its host, its entries (in attach order) and the route order setting. */
 interface VirtualHostInput {
@@ -312,14 +313,8 @@ function touchedHosts(
 
 /** Where `host` is (found) or goes in hosts sorted by compareHostSpecificity. */
 function hostIndex(hosts: readonly string[], host: string): { at: number; found: boolean } {
-  let lo = 0;
-  let hi = hosts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareHostSpecificity(hosts[mid], host) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return { at: lo, found: lo < hosts.length && hosts[lo] === host };
+  const at = partitionPoint(hosts.length, (i) => compareHostSpecificity(hosts[i], host) < 0);
+  return { at, found: at < hosts.length && hosts[at] === host };
 }
 
 function isWildcard(h: string): boolean {

@@ -17,6 +17,7 @@ import { noteWindow } from "../../ir/list-window";
 import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
 import { quote, type InputError } from "./parse";
 import { readInputFile } from "./read-file";
+import { partitionPoint } from "../../ir/partition-point";
 
 export { FolderCache } from "./folder-cache";
 
@@ -175,14 +176,7 @@ async function readNamed(
 
 /** Where `file` is, or goes, in `entries` (sorted by file, as a listing sorted by name gives them). */
 function placeOf(entries: readonly FileEntry[], file: string): number {
-  let lo = 0;
-  let hi = entries.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (entries[mid].file < file) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(entries.length, (i) => entries[i].file < file);
 }
 
 /**
