@@ -221,7 +221,6 @@ describe("file provider: incremental reads", () => {
 
   it("named reads, one after another, give what a fresh read of the folder gives (random edits: new, changed, deleted, broken, duplicated, with objects egts does not read)", async () => {
     const cache = new FolderCache();
-    await readDirectory(dir, cache);
     let seed = 11;
     /** A small seeded generator (mulberry32): the same edits on every run. */
     const rnd = (n: number): number => {
@@ -230,30 +229,38 @@ describe("file provider: incremental reads", () => {
       t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
       return ((t ^ (t >>> 14)) >>> 0) % n;
     };
+    // Every file there from the start, and deletions rare: most reads change files in place, so the number of
+    // files often stays the same through an error event.
     const present = new Set<string>();
+    for (let i = 0; i < 16; i++) {
+      const name = `${String(i).padStart(2, "0")}-f.yaml`;
+      writeFileSync(join(dir, name), route(`r-${name}`));
+      present.add(name);
+    }
     /** What a read says, without object identity: kind, objects, warnings and errors as text. */
     const view = (e: ProviderEvent): unknown =>
       e.kind === "snapshot"
         ? { snapshot: e.snapshot, files: e.files, warnings: e.warnings.map(formatInputError) }
         : { errors: e.errors.map(formatInputError) };
+    await readDirectory(dir, cache);
     const kinds = { snapshot: 0, error: 0 };
     let warned = 0;
-    for (let step = 0; step < 80; step++) {
+    for (let step = 0; step < 200; step++) {
       const named = new Set<string>();
       for (let k = 1 + rnd(3); k > 0; k--) {
         const name = `${String(rnd(16)).padStart(2, "0")}-f.yaml`;
         const file = join(dir, name);
         const action = rnd(8);
         named.add(name);
-        if (action === 0 && present.has(name)) {
+        if (action === 0 && rnd(3) === 0 && present.has(name)) {
           unlinkSync(file);
           present.delete(name);
           continue;
         }
         const text =
-          action === 1 && rnd(3) === 0
+          action === 1
             ? MALFORMED
-            : action === 2
+            : action === 2 && rnd(4) === 0
               ? route(`r${rnd(4)}`) // a name other files may hold too: a duplicate
               : action === 3
                 ? `${route(`u${step}`)}---\napiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w${step}\n`
@@ -269,5 +276,21 @@ describe("file provider: incremental reads", () => {
     }
     assert.ok(kinds.snapshot > 10 && kinds.error > 3, `both kinds of event were read: ${JSON.stringify(kinds)}`);
     assert.ok(warned > 10, `reads with an unread object's warning: ${warned}`);
+  });
+
+  it("named reads through an error event: a file changed while another was malformed is read as changed once that one is fixed", async () => {
+    const cache = new FolderCache();
+    const names = (e: ProviderEvent): string[] =>
+      e.kind === "snapshot" ? e.snapshot.httpRoutes.map((r) => r.metadata.name) : [`error: ${e.errors.length}`];
+    assert.deepEqual(names(await readDirectory(dir, cache)), ["a", "b"]);
+    writeFileSync(join(dir, "20-b.yaml"), MALFORMED);
+    assert.deepEqual(names(await readDirectory(dir, cache, undefined, [], new Set(["20-b.yaml"]))), ["error: 1"]);
+    // While b is broken, a changes in place (the same number of files).
+    writeFileSync(join(dir, "10-a.yaml"), route("a2"));
+    assert.deepEqual(names(await readDirectory(dir, cache, undefined, [], new Set(["10-a.yaml"]))), ["error: 1"]);
+    writeFileSync(join(dir, "20-b.yaml"), route("b2"));
+    const fixed = await readDirectory(dir, cache, undefined, [], new Set(["20-b.yaml"]));
+    assert.deepEqual(names(fixed), ["a2", "b2"]);
+    assert.deepEqual(names(fixed), names(await readDirectory(dir)));
   });
 });

@@ -124,6 +124,8 @@ export class FolderCache {
   private lastSnapshot?: ResourceSnapshot;
   /** The files' parts {@link lastSnapshot} was merged from (undefined: it was not merged from parts). */
   private lastParts?: readonly ResourceSnapshot[];
+  /** The entries {@link lastParts} are the parts of (an error event's read since may have other entries). */
+  private partsOf?: readonly FileEntry[];
   private kinds?: string;
   /** Reads held back as half-written (unfinished.ts), by file. */
   private readonly holds = new Map<string, Held>();
@@ -157,7 +159,7 @@ export class FolderCache {
     const key = JSON.stringify(kinds);
     if (this.kinds !== undefined && this.kinds !== key) {
       for (const file of [...this.entries.keys()]) this.delete(file);
-      this.last = this.lastSnapshot = this.lastParts = undefined;
+      this.last = this.lastSnapshot = this.lastParts = this.partsOf = undefined;
     }
     this.kinds = key;
   }
@@ -239,7 +241,10 @@ export class FolderCache {
             window.afterTo,
           )
         : addTally(undefined, entries, 0, entries.length);
-    const event = this.assemble(entries, vanished, maxTotalBytes, tally, window);
+    // The window says where the entries changed since the last read; the last parts are its parts only if the last
+    // read made them (not after an error event, whose read may have changed other entries).
+    const partsWindow = last && window && this.partsOf === last.entries ? window : undefined;
+    const event = this.assemble(entries, vanished, maxTotalBytes, tally, partsWindow);
     this.last = { entries, event, tally };
     if (event.kind === "snapshot") this.lastSnapshot = event.snapshot;
     return event;
@@ -250,6 +255,7 @@ export class FolderCache {
     vanished: readonly InputError[],
     maxTotalBytes: number,
     tally: Tally,
+    /** Where `entries` differ from the entries of the last parts (undefined: not known). */
     window: ListWindow | undefined,
   ): ProviderEvent {
     if (tally.withErrors > 0 || tally.bytes > maxTotalBytes) {
@@ -262,12 +268,12 @@ export class FolderCache {
       // Rare: the last definition of each object wins, at its place in reading order (duplicates.ts).
       const unique = dropDuplicates(entries.flatMap((e) => e.located));
       warnings.push(...unique.warnings);
-      this.lastParts = undefined;
+      this.lastParts = this.partsOf = undefined;
       return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files, warnings };
     }
     const lastParts = this.lastParts;
     const parts =
-      lastParts && window && lastParts.length === entries.length - window.afterTo + window.beforeTo
+      lastParts && window
         ? splicedWindow(
             lastParts,
             window,
@@ -279,6 +285,7 @@ export class FolderCache {
       this.lastParts && this.lastSnapshot && { snapshot: this.lastSnapshot, parts: this.lastParts },
     );
     this.lastParts = parts; // event() makes this snapshot the last one
+    this.partsOf = entries;
     return { kind: "snapshot", snapshot, files, warnings };
   }
 
