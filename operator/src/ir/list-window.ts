@@ -143,11 +143,11 @@ export function listEdits<T>(before: readonly T[], after: readonly T[]): { remov
 
 /**
  * Whether two lists hold the same references in the same order, reading only the window {@link listWindow} gives (a
- * noted window may hold elements that did not change).
+ * noted window may hold elements that did not change); `known`: that window, when the caller has it already.
  */
-export function sameReferences<T>(before: readonly T[], after: readonly T[]): boolean {
+export function sameReferences<T>(before: readonly T[], after: readonly T[], known?: ListWindow): boolean {
   if (before.length !== after.length) return false;
-  const w = listWindow(before, after);
+  const w = known ?? listWindow(before, after);
   for (let i = w.from; i < w.afterTo; i++) if (before[i] !== after[i]) return false;
   return true;
 }

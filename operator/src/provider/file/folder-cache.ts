@@ -230,8 +230,8 @@ export class FolderCache {
     const last = this.last;
     // A read of the named files notes its window against the last entries (list-window.ts): both checks read that
     // window only, so a change of one file of thousands costs that file.
-    if (last && vanished.length === 0 && sameReferences(last.entries, entries)) return last.event;
     const window = last && listWindow(last.entries, entries);
+    if (last && window && vanished.length === 0 && sameReferences(last.entries, entries, window)) return last.event;
     const tally =
       last && window
         ? addTally(
@@ -408,13 +408,13 @@ function mergedList(
   const removed = countIn(previous.parts, of, w.from, w.beforeTo);
   const added = countIn(parts, of, w.from, w.afterTo);
   if (removed === 0 && added === 0) return list;
-  // The objects before and after the window are the previous list's: copied in two slices, not gathered from every part.
   // Where the window starts in the list: counted over the shorter side of it (the parts outside it are the same).
   const after = parts.length - w.afterTo;
   const at =
     w.from <= after
       ? countIn(parts, of, 0, w.from)
       : list.length - removed - countIn(parts, of, w.afterTo, parts.length);
+  // The objects before and after the window are the previous list's: copied in two slices, not gathered from every part.
   const middle = ([] as unknown[]).concat(...parts.slice(w.from, w.afterTo).map((p) => of(p) ?? []));
   const out = list.slice(0, at).concat(middle, list.slice(at + removed));
   // Outside the window the parts are the same: the lists are the same when the window's objects are.
