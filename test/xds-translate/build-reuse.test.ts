@@ -119,6 +119,37 @@ describe("xDS build reuse (ADR 0012): memoised builds are byte-identical to fres
     });
   }
 
+  it("a node built again from the same cluster objects gets the same cluster and endpoint maps (the cache does not read them again)", () => {
+    const ir = cases.flatMap((c) => c.irs()).find((x) => x.clusters.length > 1 && (x.udp ?? []).length === 0);
+    assert.ok(ir, "a golden IR with clusters");
+    const memo = new BuildMemo();
+    const first = buildNodeResources(ir, memo);
+    const again = buildNodeResources({ ...ir, clusters: [...ir.clusters] }, memo);
+    assert.equal(again.get(TypeUrl.Cluster), first.get(TypeUrl.Cluster));
+    assert.equal(again.get(TypeUrl.Endpoint), first.get(TypeUrl.Endpoint));
+    // One cluster object replaced by an equal copy: a new map, with the same bytes.
+    const copied = { ...ir, clusters: ir.clusters.map((c, i) => (i === 0 ? { ...c } : c)) };
+    const third = buildNodeResources(copied, memo);
+    assert.notEqual(third.get(TypeUrl.Cluster), first.get(TypeUrl.Cluster));
+    assertSameResources(third, fresh(copied) as NodeResources, "an equal copy of a cluster");
+  });
+
+  it("a UDP listener's weighted cluster goes into a copy: the node's kept cluster maps never hold it", () => {
+    const udp = goldenInputs(testdataDir("xds"))
+      .filter((f) => caseName(f) === "l4-listeners")
+      .flatMap((f) => translate(snapshotFromObjects(readCase(f)), xdsGoldenOptions(f)).xdsIr)
+      .find((x) => (x.udp ?? []).length > 0);
+    assert.ok(udp, "the l4-listeners golden case has a UDP listener");
+    const memo = new BuildMemo();
+    const withUdp = buildNodeResources(udp, memo);
+    const plain = fresh({ ...udp, udp: [] }) as NodeResources;
+    const weighted = [...(withUdp.get(TypeUrl.Cluster)?.keys() ?? [])].filter((n) => !plain.get(TypeUrl.Cluster)?.has(n));
+    assert.ok(weighted.length > 0, "the UDP listener adds a weighted cluster (else this test proves nothing)");
+    // Built again without the UDP listener from the same cluster objects: the kept maps, without the weighted cluster.
+    assertSameResources(buildNodeResources({ ...udp, udp: [] }, memo), plain, "without the UDP listener");
+    assertSameResources(buildNodeResources(udp, memo), withUdp, "with it again");
+  });
+
   it("every golden listener: the filters see the same through their route cut (filterView)", () => {
     let listeners = 0;
     for (const c of cases) {

@@ -1,7 +1,8 @@
 /** GatewayXdsIr → the full set of Envoy resources for that Gateway's node, packed and keyed by type and name. */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { pack } from "../../../../proto/any";
-import type { GatewayXdsIr, HttpListenerIr, ProxyMetricsIr } from "../../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, HttpListenerIr, ProxyMetricsIr } from "../../ir/xds-ir";
+import { StateByName } from "../../ir/list-window";
 import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl } from "../types";
 import { buildCluster, buildLoadAssignment, preserveCaseClusters } from "./cluster";
 import { filterView } from "./filters/registry";
@@ -27,11 +28,12 @@ export type LaidOutResources = ReadonlyMap<string, ReadonlyMap<string, Any>>;
  * everything afresh. @default the process's shared memo
  */
 export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sharedBuildMemo): NodeResources {
-  const { clusters, endpoints } = clusterResources(ir, memo);
+  const view = clusterView(ir, memo);
+  let { clusters, endpoints } = view;
   const listeners = new Map<string, Any>();
   const routes = new Map<string, Any>();
-  const routeConfigs = routeConfigurationsOf(ir, memo);
-  const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
+  const routeConfigs = routeConfigurationsOf(ir, memo, view);
+  const clusterIrs = view.byName;
   for (const l of ir.http) {
     const build = (): Any => pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs));
     const buildQuic = (): Any | undefined => {
@@ -52,8 +54,13 @@ export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sh
     listeners.set(l.name, pack(ListenerType, buildUdpListener(l, ir.accessLogs)));
     const weighted = buildUdpWeightedCluster(l, clusterIrs);
     if (weighted) {
+      // The view's maps are kept for the next pass: this node's get copies with the weighted cluster.
+      if (clusters === view.clusters) clusters = new Map(clusters);
       clusters.set(weighted.cluster.name, pack(ClusterType, weighted.cluster));
-      if (weighted.loadAssignment) endpoints.set(weighted.cluster.name, pack(EndpointType, weighted.loadAssignment));
+      if (weighted.loadAssignment) {
+        if (endpoints === view.endpoints) endpoints = new Map(endpoints);
+        endpoints.set(weighted.cluster.name, pack(EndpointType, weighted.loadAssignment));
+      }
     }
   }
   const secrets = new Map(
@@ -90,33 +97,81 @@ function httpListenerInputs(l: HttpListenerIr, accessLogs: GatewayXdsIr["accessL
   return inputs;
 }
 
-/** The packed clusters of the IR, and the endpoints of its static ones (kept in `memo` per cluster IR). */
-function clusterResources(
-  ir: GatewayXdsIr,
-  memo: BuildMemo | null,
-): { clusters: Map<string, Any>; endpoints: Map<string, Any> } {
+/**
+ * What a node's build reads of its clusters: the packed clusters and the endpoints of the static ones (kept in the memo
+ * per cluster IR), the cluster IRs by name, and the hash keys routes read. The maps may not be changed: the view is
+ * kept for the next pass of the node, which gets the same one (the same map objects: the cache does not look at them
+ * again) while its cluster IRs are the same objects in the same order with the same options.
+ */
+interface ClusterView {
+  /** Never changed (typed as the resource maps the later stages take, which copy a map before they edit it). */
+  readonly clusters: Map<string, Any>;
+  readonly endpoints: Map<string, Any>;
+  readonly byName: ReadonlyMap<string, ClusterIr>;
+  readonly hashKeys: ReadonlyMap<string, ReturnType<HashKeysOf>>;
+  /** The hash keys, as a string (a route reads the hash keys of its clusters). */
+  readonly hashContext: string;
+  /** The cluster IRs it was made of, and each one's options ({@link clusterOptionsKey}). */
+  readonly of: readonly ClusterIr[];
+  readonly options: readonly string[];
+}
+
+/** The last cluster view of each node, per build memo. */
+const clusterViews = new WeakMap<BuildMemo, StateByName<{ view?: ClusterView }>>();
+
+/** The cluster view of the IR: the node's last one when made of the same clusters with the same options. */
+function clusterView(ir: GatewayXdsIr, memo: BuildMemo | null): ClusterView {
+  const preserveCase = preserveCaseClusters(ir.http);
+  const options = ir.clusters.map((c) => clusterOptionsKey(preserveCase.has(c.name), ir.metrics));
+  let states = memo ? clusterViews.get(memo) : undefined;
+  if (memo && !states) clusterViews.set(memo, (states = new StateByName(() => ({}))));
+  const state = states?.get(ir.name);
+  const last = state?.view;
+  if (last && sameElements(last.of, ir.clusters) && sameElements(last.options, options)) return last;
   const clusters = new Map<string, Any>();
   const endpoints = new Map<string, Any>();
-  const preserveCase = preserveCaseClusters(ir.http);
-  for (const c of ir.clusters) {
-    const preserveHeaderCase = preserveCase.has(c.name);
+  ir.clusters.forEach((c, i) => {
     const build = (): { cluster: Any; endpoints: Any | undefined } => ({
-      cluster: pack(ClusterType, withClusterStats(buildCluster(c, { preserveHeaderCase }), ir.metrics)),
+      cluster: pack(
+        ClusterType,
+        withClusterStats(buildCluster(c, { preserveHeaderCase: preserveCase.has(c.name) }), ir.metrics),
+      ),
       endpoints: c.discovery === "static" ? pack(EndpointType, buildLoadAssignment(c)) : undefined,
     });
-    const built = memo ? memo.cluster(c, clusterOptionsKey(preserveHeaderCase, ir.metrics), build) : build();
+    const built = memo ? memo.cluster(c, options[i], build) : build();
     clusters.set(c.name, built.cluster);
     if (built.endpoints) endpoints.set(c.name, built.endpoints);
-  }
-  return { clusters, endpoints };
+  });
+  const hashKeys = new Map(ir.clusters.map((c) => [c.name, c.policy?.loadBalancer?.hashKeys]));
+  const view: ClusterView = {
+    clusters,
+    endpoints,
+    byName: new Map(ir.clusters.map((c) => [c.name, c])),
+    hashKeys,
+    hashContext: JSON.stringify([...hashKeys].filter(([, k]) => k?.length)),
+    of: ir.clusters,
+    options,
+  };
+  if (state) state.view = view;
+  return view;
+}
+
+/** Whether two lists hold the same elements (`===`) in the same order. */
+function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
  * The packed RouteConfigurations of each HTTP listener of the IR, by name: assembled from the parts `memo` keeps
  * (route-encode.ts), or built and packed whole without a memo.
  */
-function routeConfigurationsOf(ir: GatewayXdsIr, memo: BuildMemo | null): (l: HttpListenerIr) => [string, Any][] {
-  const hashKeys = new Map(ir.clusters.map((c) => [c.name, c.policy?.loadBalancer?.hashKeys]));
+function routeConfigurationsOf(
+  ir: GatewayXdsIr,
+  memo: BuildMemo | null,
+  { hashKeys, hashContext }: ClusterView,
+): (l: HttpListenerIr) => [string, Any][] {
   const hashKeysOf = (c: string): ReturnType<HashKeysOf> => hashKeys.get(c);
   if (!memo) {
     return (l) =>
@@ -127,7 +182,7 @@ function routeConfigurationsOf(ir: GatewayXdsIr, memo: BuildMemo | null): (l: Ht
   }
   const build: RouteBuild = {
     hashKeysOf,
-    hashContext: JSON.stringify([...hashKeys].filter(([, k]) => k?.length)),
+    hashContext,
     metrics: ir.metrics,
     memo,
     node: ir.name,
