@@ -143,7 +143,9 @@ describe("xDS build reuse (ADR 0012): memoised builds are byte-identical to fres
     const memo = new BuildMemo();
     const withUdp = buildNodeResources(udp, memo);
     const plain = fresh({ ...udp, udp: [] }) as NodeResources;
-    const weighted = [...(withUdp.get(TypeUrl.Cluster)?.keys() ?? [])].filter((n) => !plain.get(TypeUrl.Cluster)?.has(n));
+    const weighted = [...(withUdp.get(TypeUrl.Cluster)?.keys() ?? [])].filter(
+      (n) => !plain.get(TypeUrl.Cluster)?.has(n),
+    );
     assert.ok(weighted.length > 0, "the UDP listener adds a weighted cluster (else this test proves nothing)");
     // Built again without the UDP listener from the same cluster objects: the kept maps, without the weighted cluster.
     assertSameResources(buildNodeResources({ ...udp, udp: [] }, memo), plain, "without the UDP listener");
