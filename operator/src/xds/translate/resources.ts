@@ -29,7 +29,6 @@ export type LaidOutResources = ReadonlyMap<string, ReadonlyMap<string, Any>>;
  */
 export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sharedBuildMemo): NodeResources {
   const view = clusterView(ir, memo);
-  let { clusters, endpoints } = view;
   const listeners = new Map<string, Any>();
   const routes = new Map<string, Any>();
   const routeConfigs = routeConfigurationsOf(ir, memo, view);
@@ -50,19 +49,8 @@ export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sh
   for (const l of ir.tcp ?? []) {
     listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs, clusterIrs)));
   }
-  for (const l of ir.udp ?? []) {
-    listeners.set(l.name, pack(ListenerType, buildUdpListener(l, ir.accessLogs)));
-    const weighted = buildUdpWeightedCluster(l, clusterIrs);
-    if (weighted) {
-      // The view's maps are kept for the next pass: this node's get copies with the weighted cluster.
-      if (clusters === view.clusters) clusters = new Map(clusters);
-      clusters.set(weighted.cluster.name, pack(ClusterType, weighted.cluster));
-      if (weighted.loadAssignment) {
-        if (endpoints === view.endpoints) endpoints = new Map(endpoints);
-        endpoints.set(weighted.cluster.name, pack(EndpointType, weighted.loadAssignment));
-      }
-    }
-  }
+  for (const l of ir.udp ?? []) listeners.set(l.name, pack(ListenerType, buildUdpListener(l, ir.accessLogs)));
+  const { clusters, endpoints } = withUdpWeightedClusters(ir, view);
   const secrets = new Map(
     (ir.secrets ?? []).map((s) => {
       const build = (): Any => pack(SecretType, buildSecret(s));
@@ -154,6 +142,27 @@ function clusterView(ir: GatewayXdsIr, memo: BuildMemo | null): ClusterView {
   };
   if (state) state.view = view;
   return view;
+}
+
+/**
+ * The view's clusters and endpoints with the weighted cluster of each UDP listener that splits traffic, in copies (the
+ * view's maps are kept for the next pass); the view's own maps when there is none.
+ */
+function withUdpWeightedClusters(
+  ir: GatewayXdsIr,
+  view: ClusterView,
+): { clusters: Map<string, Any>; endpoints: Map<string, Any> } {
+  let { clusters, endpoints } = view;
+  for (const l of ir.udp ?? []) {
+    const weighted = buildUdpWeightedCluster(l, view.byName);
+    if (!weighted) continue;
+    if (clusters === view.clusters) clusters = new Map(clusters);
+    clusters.set(weighted.cluster.name, pack(ClusterType, weighted.cluster));
+    if (!weighted.loadAssignment) continue;
+    if (endpoints === view.endpoints) endpoints = new Map(endpoints);
+    endpoints.set(weighted.cluster.name, pack(EndpointType, weighted.loadAssignment));
+  }
+  return { clusters, endpoints };
 }
 
 /** Whether two lists hold the same elements (`===`) in the same order. */
