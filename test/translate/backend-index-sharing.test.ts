@@ -111,4 +111,23 @@ describe("backend index: one cluster object per backend", () => {
     assert.equal(second.effects.length, 1);
     assert.equal(index.backendStatuses().length, 1);
   });
+
+  it("gives the last index's Backend statuses when its routes used the same Backends, and new ones when a use changed", () => {
+    const snapshot = snapshotFromObjects(objects);
+    const first = new BackendIndex(snapshot, { enabled: true });
+    const used = first.recording(() => first.resolve(POOL as never, "default"));
+    const statuses = first.backendStatuses();
+    assert.equal(statuses.length, 1);
+    // A later pass replays the recorded use: the same list, not sorted and built again.
+    const second = new BackendIndex(snapshot, { enabled: true });
+    second.replay(used.effects);
+    assert.equal(second.backendStatuses(), statuses);
+    // Backends disabled: the same Backend is judged again, and its status says so.
+    const disabled = new BackendIndex(snapshot);
+    disabled.resolve(POOL as never, "default");
+    const now = disabled.backendStatuses();
+    assert.notEqual(now, statuses);
+    assert.match(JSON.stringify(now), /Backend is not enabled/);
+    assert.match(JSON.stringify(statuses), /The Backend was accepted/);
+  });
 });

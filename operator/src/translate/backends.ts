@@ -273,31 +273,16 @@ export class BackendIndex {
    * Backend statuses, as Envoy Gateway writes them: Accepted (reason Accepted or Invalid) on every Backend a
    * route referenced, saying why it cannot be used (disabled, a refused or invalid endpoint).
    */
-  backendStatuses(): StatusUpdate[] {
-    return [...this.usedBackends.entries()]
+  backendStatuses(): readonly StatusUpdate[] {
+    const used = [...this.usedBackends];
+    // The same Backends with the same verdicts as the last index's, recorded in the same order: its very list.
+    const last = lastBackendStatuses;
+    if (last && sameUse(last.used, used)) return last.statuses;
+    const statuses = [...used]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([, { backend, verdict }]) => {
-        const problem = verdict !== undefined && "problem" in verdict ? verdict.problem : undefined;
-        const ok = verdict !== undefined && problem === undefined;
-        const message = ok
-          ? "The Backend was accepted"
-          : problem !== undefined
-            ? `The Backend was not accepted: ${problem}`
-            : DISABLED_BACKEND_STATUS;
-        const last = backendStatusMemo.get(backend);
-        if (last?.message === message) return last.update;
-        const reason = ok ? Reason.Accepted : Reason.Invalid;
-        const accepted = condition(CondType.Accepted, ok, reason, message, backend.metadata.generation);
-        const update: StatusUpdate = {
-          apiVersion: backend.apiVersion,
-          kind: "Backend",
-          namespace: backend.metadata.namespace ?? "default",
-          name: backend.metadata.name,
-          status: { conditions: [accepted] },
-        };
-        backendStatusMemo.set(backend, { message, update });
-        return update;
-      });
+      .map(([, { backend, verdict }]) => backendStatus(backend, verdict));
+    lastBackendStatuses = { used, statuses };
+    return statuses;
   }
 
   /**
@@ -501,6 +486,52 @@ function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string 
  * object to the next pass lets the status edges skip it (status-log.ts compares by reference first).
  */
 const backendStatusMemo = new WeakMap<object, { readonly message: string; readonly update: StatusUpdate }>();
+
+/**
+ * The Backends the last index's routes used (in the order recorded) and their statuses: an index whose routes used the
+ * same ones (the same objects: a route's resolution replays what it recorded, route-table.ts) gives the same list
+ * without sorting them again. A list of statuses is never changed.
+ */
+let lastBackendStatuses:
+  | { readonly used: readonly (readonly [string, UsedBackend])[]; readonly statuses: readonly StatusUpdate[] }
+  | undefined;
+
+/** Whether two lists of used Backends hold the same keys and uses in the same order. */
+function sameUse(
+  a: readonly (readonly [string, UsedBackend])[],
+  b: readonly (readonly [string, UsedBackend])[],
+): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i][0] !== b[i][0] || a[i][1] !== b[i][1]) return false;
+  return true;
+}
+
+/**
+ * A Backend's status, as Envoy Gateway writes it: Accepted (reason Accepted or Invalid), saying why it cannot be used
+ * (disabled, a refused or invalid endpoint); the same object while the message is the same.
+ */
+function backendStatus(backend: Backend, verdict: BackendVerdict | undefined): StatusUpdate {
+  const problem = verdict !== undefined && "problem" in verdict ? verdict.problem : undefined;
+  const ok = verdict !== undefined && problem === undefined;
+  const message = ok
+    ? "The Backend was accepted"
+    : problem !== undefined
+      ? `The Backend was not accepted: ${problem}`
+      : DISABLED_BACKEND_STATUS;
+  const last = backendStatusMemo.get(backend);
+  if (last?.message === message) return last.update;
+  const reason = ok ? Reason.Accepted : Reason.Invalid;
+  const accepted = condition(CondType.Accepted, ok, reason, message, backend.metadata.generation);
+  const update: StatusUpdate = {
+    apiVersion: backend.apiVersion,
+    kind: "Backend",
+    namespace: backend.metadata.namespace ?? "default",
+    name: backend.metadata.name,
+    status: { conditions: [accepted] },
+  };
+  backendStatusMemo.set(backend, { message, update });
+  return update;
+}
 
 /** Envoy Gateway's Backend status message when the API is off, with how to turn it on. */
 const DISABLED_BACKEND_STATUS =

@@ -2,6 +2,7 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
+import { sortedClusters } from "./sorted-clusters";
 import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr, ProxyMetricsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
 import {
@@ -290,7 +291,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   for (const gw of gateways.values()) {
     ctx.guard(gw.gateway, () => {
       const statuses = [gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus)];
-      const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
+      const clusters = sortedClusters(gw.key, ctx.clustersByGateway.get(gw.key));
       const ir = buildGatewayIr(gw, clusters, valuesOf(ctx.secretsByGateway.get(gw.key)));
       gatewayStatuses.push(...statuses);
       if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve

@@ -2,7 +2,7 @@
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { pack } from "../../../../proto/any";
 import type { ClusterIr, GatewayXdsIr, HttpListenerIr, ProxyMetricsIr } from "../../ir/xds-ir";
-import { StateByName } from "../../ir/list-window";
+import { sameReferences, StateByName } from "../../ir/list-window";
 import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl } from "../types";
 import { buildCluster, buildLoadAssignment, preserveCaseClusters } from "./cluster";
 import { filterView } from "./filters/registry";
@@ -115,7 +115,7 @@ function clusterView(ir: GatewayXdsIr, memo: BuildMemo | null): ClusterView {
   if (memo && !states) clusterViews.set(memo, (states = new StateByName(() => ({}))));
   const state = states?.get(ir.name);
   const last = state?.view;
-  if (last && sameElements(last.of, ir.clusters) && sameElements(last.options, options)) return last;
+  if (last && sameReferences(last.of, ir.clusters) && sameReferences(last.options, options)) return last;
   const clusters = new Map<string, Any>();
   const endpoints = new Map<string, Any>();
   ir.clusters.forEach((c, i) => {
@@ -163,13 +163,6 @@ function withUdpWeightedClusters(
     endpoints.set(weighted.cluster.name, pack(EndpointType, weighted.loadAssignment));
   }
   return { clusters, endpoints };
-}
-
-/** Whether two lists hold the same elements (`===`) in the same order. */
-function sameElements<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
