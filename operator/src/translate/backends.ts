@@ -274,14 +274,13 @@ export class BackendIndex {
    * route referenced, saying why it cannot be used (disabled, a refused or invalid endpoint).
    */
   backendStatuses(): readonly StatusUpdate[] {
-    const used = [...this.usedBackends];
-    // The same Backends with the same verdicts as the last index's, recorded in the same order: its very list.
+    // The same Backends with the same verdicts as the last index's (in any order): its very list.
     const last = lastBackendStatuses;
-    if (last && sameUse(last.used, used)) return last.statuses;
-    const statuses = [...used]
+    if (last && sameUse(last.used, this.usedBackends)) return last.statuses;
+    const statuses = [...this.usedBackends]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, { backend, verdict }]) => backendStatus(backend, verdict));
-    lastBackendStatuses = { used, statuses };
+    lastBackendStatuses = { used: new Map(this.usedBackends), statuses };
     return statuses;
   }
 
@@ -488,21 +487,17 @@ function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string 
 const backendStatusMemo = new WeakMap<object, { readonly message: string; readonly update: StatusUpdate }>();
 
 /**
- * The Backends the last index's routes used (in the order recorded) and their statuses: an index whose routes used the
- * same ones (the same objects: a route's resolution replays what it recorded, route-table.ts) gives the same list
- * without sorting them again. A list of statuses is never changed.
+ * The Backends the last index's routes used and their statuses: an index whose routes used the same ones (the same
+ * objects: a route's resolution replays what it recorded, route-table.ts) gives the same list without sorting them
+ * again. A list of statuses is never changed.
  */
 let lastBackendStatuses:
-  | { readonly used: readonly (readonly [string, UsedBackend])[]; readonly statuses: readonly StatusUpdate[] }
-  | undefined;
+  { readonly used: ReadonlyMap<string, UsedBackend>; readonly statuses: readonly StatusUpdate[] } | undefined;
 
-/** Whether two lists of used Backends hold the same keys and uses in the same order. */
-function sameUse(
-  a: readonly (readonly [string, UsedBackend])[],
-  b: readonly (readonly [string, UsedBackend])[],
-): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i][0] !== b[i][0] || a[i][1] !== b[i][1]) return false;
+/** Whether two indexes' used Backends are the same keys with the same uses. */
+function sameUse(a: ReadonlyMap<string, UsedBackend>, b: ReadonlyMap<string, UsedBackend>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, used] of b) if (a.get(key) !== used) return false;
   return true;
 }
 
