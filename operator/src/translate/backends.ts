@@ -210,9 +210,8 @@ export class BackendIndex {
 
   /** Keys of the BackendTLSPolicies that target the Service port behind a cluster (empty for others). */
   policiesOf(clusterName: string): readonly string[] {
-    const members = clusterName.startsWith(FAILOVER_PREFIX)
-      ? clusterName.slice(FAILOVER_PREFIX.length).split("|")
-      : [clusterName];
+    if (!clusterName.startsWith(FAILOVER_PREFIX)) return this.clusterPolicies.get(clusterName) ?? NO_POLICIES;
+    const members = clusterName.slice(FAILOVER_PREFIX.length).split("|");
     return [...new Set(members.flatMap((m) => this.clusterPolicies.get(m) ?? []))];
   }
 
@@ -484,6 +483,9 @@ function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string 
  * Each Backend object's last status and its message: a status is a pure function of the two, and handing the same
  * object to the next pass lets the status edges skip it (status-log.ts compares by reference first).
  */
+/** No BackendTLSPolicy keys (a cluster no policy targets). */
+const NO_POLICIES: readonly string[] = [];
+
 const backendStatusMemo = new WeakMap<object, { readonly message: string; readonly update: StatusUpdate }>();
 
 /**
