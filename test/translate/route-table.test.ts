@@ -235,19 +235,24 @@ const STEPS: readonly Step[] = [
   ["the second copy gone again", (o) => o.slice(0, -1), false],
   ["a GRPCRoute added", (o) => [...o, grpcRoute()], true],
   ["an HTTPRoute added beside the GRPCRoute", (o) => [...o, route("r-44", { hostnames: ["h44.example"] })], true],
+  [
+    "the GRPCRoute takes the HTTPRoute's hostname (the older, by name, keeps it)",
+    (o) => swap(o, (x) => x.kind === "GRPCRoute", grpcRoute(["grpc.example", "h44.example"])),
+    true,
+  ],
   ["the GRPCRoute deleted", (o) => o.filter((x) => x.kind !== "GRPCRoute"), true],
   ["nothing changed", (o) => [...o], true],
 ];
 
 /** GRPCRoute `g` on Gateway `a`'s catch-all listener (its port's RouteConfiguration then serves gRPC). */
-function grpcRoute(): KubeObject {
+function grpcRoute(hostnames = ["grpc.example"]): KubeObject {
   return {
     apiVersion: GW_API,
     kind: "GRPCRoute",
     metadata: { name: "g", namespace: "default", generation: 1, creationTimestamp: "2026-01-03T00:00:00Z" },
     spec: {
       parentRefs: [{ name: "a", namespace: "default", sectionName: "all" }],
-      hostnames: ["grpc.example"],
+      hostnames,
       rules: [{ backendRefs: [{ name: "svc-1", namespace: "default", port: 80 }] }],
     },
   };
@@ -286,9 +291,19 @@ describe("incremental HTTPRoute stage: every step the same result as a fresh tra
     const grpcOn = (r: TranslateResult) => r.xdsIr.some((n) => n.http.some((l) => l.port === 8080 && l.grpcRoutes));
     const at = STEPS.findIndex(([name]) => name === "a GRPCRoute added") + 1;
     assert.deepEqual(
-      [at - 1, at, at + 1, at + 2].map((k) => grpcOn(fresh[k])),
-      [false, true, true, false],
+      [at - 1, at, at + 1, at + 2, at + 3].map((k) => grpcOn(fresh[k])),
+      [false, true, true, true, false],
       "grpcRoutes follows the GRPCRoute",
+    );
+    // The GRPCRoute that takes r-44's hostname rejects it on that parent, and r-44 is accepted once it is gone (the
+    // rejection replaced r-44's status in a copy, not in the HTTPRoute stage's own list, which the next step reuses).
+    const accepted = (r: TranslateResult) =>
+      JSON.stringify(r.statuses.find((s) => s.kind === "HTTPRoute" && s.name === "r-44")?.status).match(
+        /"type":"Accepted","status":"(\w+)"/,
+      )?.[1];
+    assert.deepEqual(
+      [at + 1, at + 2, at + 3].map((k) => accepted(fresh[k])),
+      ["True", "False", "True"],
     );
   });
 

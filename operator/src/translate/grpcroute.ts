@@ -90,24 +90,26 @@ interface PendingClusters {
 }
 
 /**
- * Attaches every GRPCRoute (sorted by `namespace/name`) and returns their statuses. Runs after the HTTPRoutes
- * attached: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are settled here (the older keeps
- * it), which may reject an HTTPRoute; its status in `httpStatuses` is then replaced.
+ * Attaches every GRPCRoute (sorted by `namespace/name`) and returns their statuses (`grpc`) with the HTTPRoutes'
+ * (`http`). Runs after the HTTPRoutes attached: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are
+ * settled here (the older keeps it), which may reject an HTTPRoute; its status is then replaced in a copy of
+ * `httpStatuses` (never changed: without GRPCRoutes, `http` is that list itself).
  */
 export function processGRPCRoutes(
   routes: readonly GRPCRoute[],
   ctx: RouteContext,
-  httpStatuses: StatusUpdate[],
-): StatusUpdate[] {
+  httpStatuses: readonly StatusUpdate[],
+): { readonly grpc: StatusUpdate[]; readonly http: readonly StatusUpdate[] } {
   const pending: PendingClusters[] = [];
   const statuses: StatusUpdate[] = [];
   for (const route of [...routes].sort((a, b) => cmp(keyOf(a.metadata), keyOf(b.metadata)))) {
     const s = guarded(ctx, route, () => processGRPCRoute(route, ctx, pending));
     if (s) statuses.push(s);
   }
-  if (statuses.length === 0) return statuses;
+  if (statuses.length === 0) return { grpc: statuses, http: httpStatuses };
   const rejections = detachGrpcHttpConflicts(ctx.gateways.values());
-  rejectConflictedParents(httpStatuses, rejections, ctx);
+  const http = [...httpStatuses];
+  rejectConflictedParents(http, rejections, ctx);
   rejectConflictedParents(statuses, rejections, ctx);
   // A rejected GRPCRoute must not turn a backend it shares with an HTTPRoute into an h2c cluster.
   for (const p of pending) {
@@ -116,7 +118,7 @@ export function processGRPCRoutes(
       useSecrets(ctx, p.gatewayKey, p.secrets);
     }
   }
-  return statuses;
+  return { grpc: statuses, http };
 }
 
 function processGRPCRoute(route: GRPCRoute, ctx: RouteContext, pending: PendingClusters[]): StatusUpdate | undefined {

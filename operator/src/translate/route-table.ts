@@ -210,6 +210,8 @@ export class RouteTable {
   private sorted: RouteRecord[] = [];
   /** Each record's status, aligned with {@link sorted} (the statuses in key order without reading every record). */
   private statusAt: (StatusUpdate | undefined)[] = [];
+  /** How many records of {@link statusAt} have no status (none: the list is handed out as it is). */
+  private withoutStatus = 0;
   /** How many records have rejected objects. */
   private rejecting = 0;
   private readonly listeners = new Map<string, ListenerPart>();
@@ -226,7 +228,7 @@ export class RouteTable {
    * `inputs.ctx`, its clusters and secrets to the context's maps, its BackendIndex effects to the index and its
    * rejection to `rejected`, in key order; returns the routes' statuses in key order.
    */
-  run(routes: readonly HTTPRoute[], inputs: RouteStageInputs, rejected: RejectedObject[]): StatusUpdate[] {
+  run(routes: readonly HTTPRoute[], inputs: RouteStageInputs, rejected: RejectedObject[]): readonly StatusUpdate[] {
     const { ctx } = inputs;
     const listenerKeys = new Map<ListenerState, string>();
     for (const gw of ctx.gateways.values()) for (const l of gw.listeners) listenerKeys.set(l, `${gw.key}\n${l.id}`);
@@ -248,6 +250,7 @@ export class RouteTable {
     keyed.sort((a, b) => cmp(a.key, b.key));
     this.sorted = keyed.map(({ route, key }) => this.process(route, key, ctx, listenerKeys));
     this.statusAt = this.sorted.map((r) => r.status);
+    this.withoutStatus = this.statusAt.filter((st) => st === undefined).length;
     this.rejecting = this.sorted.filter((r) => r.rejected.length > 0).length;
     this.byRoute.clear();
     for (const r of this.sorted) this.byRoute.set(r.route, r);
@@ -303,7 +306,7 @@ export class RouteTable {
       this.byRoute.delete(r.route);
       const at = this.indexOf(r.key).at;
       this.sorted.splice(at, 1);
-      this.statusAt.splice(at, 1);
+      if (this.statusAt.splice(at, 1)[0] === undefined) this.withoutStatus--;
       if (r.rejected.length > 0) this.rejecting--;
       changes.note(r, "removed");
       if (!this.unfold(r)) unfolded = false;
@@ -330,6 +333,7 @@ export class RouteTable {
       const at = this.indexOf(key).at;
       this.sorted.splice(at, 0, r);
       this.statusAt.splice(at, 0, r.status);
+      if (r.status === undefined) this.withoutStatus++;
       if (r.rejected.length > 0) this.rejecting++;
       changes.note(r, "added");
       if (folded && !this.addFolds(r)) folded = false;
@@ -470,6 +474,8 @@ export class RouteTable {
       ctx.secretsByGateway.set(gw, new Map(this.secrets.get(gw)?.map()));
     ctx.backends.replay([...this.effects.map().values()]);
     if (this.rejecting > 0) for (const r of this.sorted) for (const x of r.rejected) rejected.push(x);
+    // The list itself when every record has a status (the caller does not keep it: the next run edits it).
+    if (this.withoutStatus === 0) return this.statusAt as StatusUpdate[];
     return this.statusAt.filter((s): s is StatusUpdate => s !== undefined);
   }
 }

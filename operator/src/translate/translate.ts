@@ -266,15 +266,16 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   };
   //    Only the routes that changed are processed again while the listeners they attach to are the same
   //    (route-table.ts).
-  const routeStatuses = routeTable.run(
+  //    (The table's own list of statuses: never changed here.)
+  const tableStatuses = routeTable.run(
     snapshot.httpRoutes,
     { ctx, compileVersion: compileMemo.version, holds: (route, compiled) => compileMemo.holds(route, compiled) },
     rejected,
   );
   // GRPCRoutes after HTTPRoutes: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are settled
   // there (the older keeps it), which may reject an HTTPRoute already attached (its status is replaced).
-  routeStatuses.push(...processGRPCRoutes(snapshot.grpcRoutes ?? [], ctx, routeStatuses));
-  routeStatuses.push(...processL4Routes(snapshot, ctx));
+  const grpc = processGRPCRoutes(snapshot.grpcRoutes ?? [], ctx, tableStatuses);
+  const l4Statuses = processL4Routes(snapshot, ctx);
 
   // 4. Policies that attach to backends: their ancestors (Gateways using the backend) are known only
   //    once every route has attached.
@@ -384,7 +385,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         ),
         messagesByGateway(sharedStatNames, proxies),
       ),
-      ...routeStatuses,
+      ...grpc.http,
+      ...grpc.grpc,
+      ...l4Statuses,
       ...policyStatuses,
       ...backendStatuses,
       ...policies.statuses,
