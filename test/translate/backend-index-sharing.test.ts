@@ -130,4 +130,23 @@ describe("backend index: one cluster object per backend", () => {
     assert.match(JSON.stringify(now), /Backend is not enabled/);
     assert.match(JSON.stringify(statuses), /The Backend was accepted/);
   });
+
+  it("indexes a snapshot list once: another snapshot with the same lists resolves the same, one with new lists reads them", () => {
+    const first = snapshotFromObjects(objects);
+    const a = new BackendIndex(first, { enabled: true }).resolve({ name: "web", port: 80 } as never, "default");
+    // The same lists (an unchanged kind is the same list from pass to pass).
+    const again = new BackendIndex({ ...first }, { enabled: true }).resolve(
+      { name: "web", port: 80 } as never,
+      "default",
+    );
+    assert.ok(!isProblem(a) && !isProblem(again));
+    assert.deepEqual(again.endpoints, a.endpoints);
+    // New lists: the Service's slice gone, the Backend gone.
+    const changed = snapshotFromObjects(objects.filter((o) => o.kind === "Service"));
+    const index = new BackendIndex(changed, { enabled: true });
+    const web = index.resolve({ name: "web", port: 80 } as never, "default");
+    assert.ok(!isProblem(web));
+    assert.deepEqual(web.endpoints, [], "no slice in the new list");
+    assert.ok(isProblem(index.resolve(POOL as never, "default")), "no Backend in the new list");
+  });
 });

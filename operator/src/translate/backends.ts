@@ -3,7 +3,7 @@ import type { ClusterIr, DynamicResolverIr, EndpointIr } from "../ir/xds-ir";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service, type ServicePort } from "../resources/core";
 import { ENVOY_GATEWAY_GROUP, type Backend, type BackendEndpoint, type BackendSpec } from "../resources/envoy-gateway";
 import { GATEWAY_API_GROUP, type BackendRef } from "../resources/gateway-api";
-import { keyOf } from "../resources/meta";
+import { keyOf, type ObjectMeta } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import {
   checkHostname,
@@ -66,9 +66,9 @@ export type BackendIndexEffect =
 
 /** Index of the snapshot's backends, built once per translation. */
 export class BackendIndex {
-  private readonly services = new Map<string, Service>();
-  private readonly backends = new Map<string, Backend>();
-  private readonly slices = new Map<string, EndpointSlice[]>();
+  private readonly services: ReadonlyMap<string, Service>;
+  private readonly backends: ReadonlyMap<string, Backend>;
+  private readonly slices: ReadonlyMap<string, readonly EndpointSlice[]>;
   /** Cross-namespace references the ReferenceGrants allow. */
   readonly grants: ReferenceGrantIndex;
   /** BackendTLSPolicies by target. */
@@ -105,16 +105,9 @@ export class BackendIndex {
     this.grants = new ReferenceGrantIndex(snapshot.referenceGrants ?? []);
     this.tlsPolicies = new BackendTlsPolicyIndex(snapshot.backendTLSPolicies ?? [], snapshot.configMaps ?? []);
     this.refs = new ListenerRefs(snapshot, this.grants);
-    for (const s of snapshot.services) this.services.set(keyOf(s.metadata), s);
-    for (const b of snapshot.backends) this.backends.set(keyOf(b.metadata), b);
-    for (const es of snapshot.endpointSlices) {
-      const svc = es.metadata.labels?.[SERVICE_NAME_LABEL];
-      if (!svc) continue;
-      const k = `${es.metadata.namespace ?? "default"}/${svc}`;
-      const list = this.slices.get(k) ?? [];
-      list.push(es);
-      this.slices.set(k, list);
-    }
+    this.services = byKey(snapshot.services);
+    this.backends = byKey(snapshot.backends);
+    this.slices = slicesByService(snapshot.endpointSlices);
   }
 
   /**
@@ -483,6 +476,36 @@ function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string 
  * Each Backend object's last status and its message: a status is a pure function of the two, and handing the same
  * object to the next pass lets the status edges skip it (status-log.ts compares by reference first).
  */
+/**
+ * The indexes of the snapshot's lists, kept by list: a kind that did not change is the same list from pass to pass (the
+ * provider and the intake keep it), so an index per translation costs nothing for it. An index is never changed.
+ */
+const indexOfList = new WeakMap<readonly object[], ReadonlyMap<string, unknown>>();
+
+/** The objects of `list` by `namespace/name` (the last one of a key wins). */
+function byKey<T extends { readonly metadata: ObjectMeta }>(list: readonly T[]): ReadonlyMap<string, T> {
+  let index = indexOfList.get(list) as ReadonlyMap<string, T> | undefined;
+  if (!index) indexOfList.set(list, (index = new Map(list.map((o) => [keyOf(o.metadata), o]))));
+  return index;
+}
+
+/** EndpointSlices by the `namespace/name` of the Service they belong to (their service-name label), in list order. */
+function slicesByService(list: readonly EndpointSlice[]): ReadonlyMap<string, readonly EndpointSlice[]> {
+  let index = indexOfList.get(list) as ReadonlyMap<string, readonly EndpointSlice[]> | undefined;
+  if (index) return index;
+  const slices = new Map<string, EndpointSlice[]>();
+  for (const es of list) {
+    const svc = es.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!svc) continue;
+    const k = `${es.metadata.namespace ?? "default"}/${svc}`;
+    const same = slices.get(k);
+    if (same) same.push(es);
+    else slices.set(k, [es]);
+  }
+  indexOfList.set(list, (index = slices));
+  return index;
+}
+
 /** No BackendTLSPolicy keys (a cluster no policy targets). */
 const NO_POLICIES: readonly string[] = [];
 
