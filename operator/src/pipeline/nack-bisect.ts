@@ -362,10 +362,11 @@ export class NackGuard {
     }
     // A pass that changed nothing proves nothing (the content in the cache may be the NACKed one).
     if (changes.length === 0) return out;
-    const objects = suspectObjects(snapshot);
     const held = this.quarantine.excluded(snapshot);
+    // The snapshot's suspects are listed once Envoy accepted it, not here: the xDS streams send the change on the
+    // microtasks after this pass, and listing them (a copy of every route's, a hash of each new one) would come first.
     void Promise.all(changes.map((c) => this.outcome(c))).then((oks) => {
-      if (oks.every((ok) => ok)) this.quarantine.markAccepted(objects, held);
+      if (oks.every((ok) => ok)) this.quarantine.markAccepted(suspectObjects(snapshot), held);
     });
     return out;
   }
