@@ -473,10 +473,6 @@ function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string 
 }
 
 /**
- * Each Backend object's last status and its message: a status is a pure function of the two, and handing the same
- * object to the next pass lets the status edges skip it (status-log.ts compares by reference first).
- */
-/**
  * The indexes of the snapshot's lists, kept by list: a kind that did not change is the same list from pass to pass (the
  * provider and the intake keep it), so an index per translation costs nothing for it. An index is never changed.
  */
@@ -509,6 +505,10 @@ function slicesByService(list: readonly EndpointSlice[]): ReadonlyMap<string, re
 /** No BackendTLSPolicy keys (a cluster no policy targets). */
 const NO_POLICIES: readonly string[] = [];
 
+/**
+ * Each Backend object's last status and its message: a status is a pure function of the two, and handing the same
+ * object to the next pass lets the status edges skip it (status-log.ts compares by reference first).
+ */
 const backendStatusMemo = new WeakMap<object, { readonly message: string; readonly update: StatusUpdate }>();
 
 /**

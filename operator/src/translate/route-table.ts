@@ -513,9 +513,8 @@ const MAX_PART_CHANGES = 16;
 /**
  * The part of listener `key` without the `removed` records and with the `added` ones. Its `entries`, `routes`,
  * `counts` and `ids` are new arrays where they changed (the last part's are never changed: they may be shared with a
- * listener); the new `entries` carry their window
- * against the last ones ({@link noteWindow}), so the virtual host stage does not compare 10,000s of entries to find
- * a changed route's. `attached` is the last part's Set changed in place (O(changed), not a copy of every id): the
+ * listener); the new `entries` carry their window against the last ones ({@link noteWindow}), so the virtual host
+ * stage does not compare 10,000s of entries to find a changed route's. `attached` is the last part's Set changed in place (O(changed), not a copy of every id): the
  * listeners of the last translation that shared it are done with it. Route ids (`HTTPRoute/<key>`) sort as their
  * records do.
  */

@@ -2,7 +2,6 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
-import { sortedClusters } from "./sorted-clusters";
 import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr, ProxyMetricsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
 import {
@@ -67,6 +66,7 @@ import {
 import { CompileMemo, type CompileMemoStats } from "./compile-memo";
 import { beginReuse } from "./ir-reuse";
 import { RouteTable, type RouteTableStats } from "./route-table";
+import { sortedClusters } from "./sorted-clusters";
 
 /** HTTPRoute and GRPCRoute compiles reused across translations (ADR 0009, ADR 0013, ADR 0018). */
 const compileMemo = new CompileMemo();
